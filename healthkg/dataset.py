@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import pyoxigraph
 import rdflib
 from rdflib.namespace import OWL, RDF
 
@@ -102,3 +103,11 @@ def iter_nquads(paths: Iterable[Path]) -> Iterator[str]:
     for s, p, o, g in load(paths).quads((None, None, None, None)):
         graph = g.identifier if isinstance(g, rdflib.Graph) else g
         yield f"{s.n3()} {p.n3()} {o.n3()} {graph.n3()} .\n"  # type: ignore[union-attr]
+
+
+def load_into(store: pyoxigraph.Store, paths: Iterable[Path]) -> int:
+    """Bulk-load the project files into a pyoxigraph store; return the number of quads read."""
+    payload = "".join(iter_nquads(paths)).encode("utf-8")
+    store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
+    store.flush()
+    return payload.count(b"\n")
