@@ -78,6 +78,17 @@ def _graph_name(path: Path, graph: rdflib.Graph) -> str:
 
 
 def _syntax_message(exc: Exception) -> str:
+    # rdflib's Turtle/TriG BadSyntax keeps the text and the offset of the error: turn them
+    # into a line and column a person can go to (its str() has neither column nor file).
+    text_bytes, offset, why = (getattr(exc, name, None) for name in ("_str", "_i", "_why"))
+    if isinstance(text_bytes, bytes) and isinstance(offset, int) and why:
+        start = text_bytes.rfind(b"\n", 0, offset) + 1
+        end = text_bytes.find(b"\n", offset)
+        line_text = text_bytes[start:end if end >= 0 else None].decode("utf-8", "replace")
+        column = len(text_bytes[start:offset].decode("utf-8", "replace")) + 1
+        line = text_bytes.count(b"\n", 0, offset) + 1
+        return (f"syntax error at line {line}, column {column}: {why}\n"
+                f"    {line_text.strip()[:200]}")
     # rdflib's BadSyntax carries the line; its str() names the file URI and position.
     lines = getattr(exc, "lines", None)
     text = str(exc).strip() or type(exc).__name__
