@@ -1,0 +1,195 @@
+"""``healthkg query``: run a SPARQL query or a named query in-process and print the answer.
+
+    healthkg query 'SELECT ...'                 a query text ('-' reads it from stdin)
+    healthkg query NAME --param key=value       a named query of queries/
+    healthkg query --list                       the named queries and their parameters
+
+Exit codes: 0 answered, 1 the query was refused (syntax error, bad parameter, deadline),
+2 usage error or unreadable input (unknown named query, missing store directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from healthkg import namedqueries
+from healthkg.config import Settings, from_environment
+from healthkg.errors import HealthkgError, InputUnreadable
+from healthkg.store.base import QueryOutcome, QueryRequest, Store
+
+#: Output formats: 'table' is for people; the others are what the store serialises.
+FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "nquads", "trig",
+           "jsonld")
+
+#: What 'table' asks the store for: JSON results, or Turtle for CONSTRUCT and DESCRIBE.
+TABLE_ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
+
+#: Prefixes that shorten IRIs in tables.
+_PREFIXES = (
+    ("rh:", "https://w3id.org/rennes-health/def#"),
+    ("rdf:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs:", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("owl:", "http://www.w3.org/2002/07/owl#"),
+    ("xsd:", "http://www.w3.org/2001/XMLSchema#"),
+    ("skos:", "http://www.w3.org/2004/02/skos/core#"),
+    ("org:", "http://www.w3.org/ns/org#"),
+    ("prov:", "http://www.w3.org/ns/prov#"),
+    ("oa:", "http://www.w3.org/ns/oa#"),
+    ("schema:", "https://schema.org/"),
+    ("dcterms:", "http://purl.org/dc/terms/"),
+    ("vivo:", "http://vivoweb.org/ontology/core#"),
+)
+
+
+class UsageError(Exception):
+    """The command line is wrong (exit code 2)."""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``query`` sub-command."""
+    parser = subparsers.add_parser(
+        "query", help="Run a SPARQL query or a named query and print the answer.",
+        description="Run a SPARQL query (text, or '-' for stdin) or a named query of "
+                    "queries/ on the project's graph. Exit codes: 0 answered, 1 query "
+                    "refused (syntax, parameter, deadline), 2 usage or unreadable input.")
+    parser.add_argument("query", nargs="?", metavar="QUERY|NAME",
+                        help="SPARQL text, '-' to read it from stdin, or a named query's name.")
+    parser.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+                        help="A parameter of a named query (repeatable).")
+    parser.add_argument("--format", "-f", choices=FORMATS, default="table",
+                        help="Output format (default: table).")
+    parser.add_argument("--store", metavar="DIR",
+                        help="An existing on-disk store (default: an in-memory store loaded "
+                             "from the project's ontology/ and data/).")
+    parser.add_argument("--list", action="store_true", help="List the named queries.")
+    parser.set_defaults(func=run)
+
+
+def _parameters(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param {pair!r}: expected KEY=VALUE")
+        if key in values:
+            raise UsageError(f"--param {key!r} is given twice")
+        values[key] = value
+    return values
+
+
+def _request(args: argparse.Namespace, settings: Settings) -> QueryRequest:
+    """Turn the command line into a query request (named queries bound safely)."""
+    if args.query is None:
+        raise UsageError("give a query, a named query's name, or --list")
+    directory = settings.project_root / "queries"
+    values = _parameters(args.param)
+    fmt = None if args.format == "table" else args.format
+    accept = TABLE_ACCEPT if args.format == "table" else ""
+    text: str = args.query
+    if text == "-":
+        text = sys.stdin.read()
+    elif namedqueries.NAME_PATTERN.fullmatch(text):
+        if not (directory / f"{text}.rq").is_file():
+            raise UsageError(f"no named query {text!r} in {directory} "
+                             "(healthkg query --list shows them)")
+        named = namedqueries.load(directory / f"{text}.rq")
+        return QueryRequest(text=named.text, accept=accept, format=fmt,
+                            substitutions=namedqueries.bind(named, values))
+    if values:
+        raise UsageError("--param applies only to a named query")
+    return QueryRequest(text=text, accept=accept, format=fmt)
+
+
+def _open_store(settings: Settings, store_dir: str | None) -> Store:
+    from healthkg.store.direct import DirectStore  # imported late: opens pyoxigraph
+
+    if store_dir is not None:
+        if not Path(store_dir).is_dir():
+            raise UsageError(f"--store {store_dir}: no such store directory")
+        settings = settings.with_overrides(store=store_dir, memory=False)
+    else:
+        settings = settings.with_overrides(memory=True)
+    store: Store = DirectStore(settings)
+    return store
+
+
+def _cell(term: dict[str, str] | None) -> str:
+    if term is None:
+        return ""
+    value = term.get("value", "")
+    kind = term.get("type")
+    if kind == "uri":
+        for prefix, namespace in _PREFIXES:
+            if value.startswith(namespace) and len(value) > len(namespace):
+                return prefix + value[len(namespace):]
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{value}"
+    if "xml:lang" in term:
+        return f"{value}@{term['xml:lang']}"
+    return value
+
+
+def table(body: bytes) -> str:
+    """Render SPARQL JSON results as an aligned text table (or true/false for ASK)."""
+    results = json.loads(body)
+    if "boolean" in results:
+        return "true\n" if results["boolean"] else "false\n"
+    variables: list[str] = results["head"].get("vars", [])
+    rows = [[_cell(binding.get(v)).replace("\n", " ") for v in variables]
+            for binding in results["results"]["bindings"]]
+    widths = [max([len(v)] + [len(row[i]) for row in rows]) for i, v in enumerate(variables)]
+    lines = [" | ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)).rstrip(),
+             "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+              for row in rows]
+    lines.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    return "\n".join(lines) + "\n"
+
+
+def _print(outcome: QueryOutcome, fmt: str) -> None:
+    if fmt == "table" and outcome.media_type.startswith("application/sparql-results+json"):
+        sys.stdout.write(table(outcome.body))
+    else:
+        sys.stdout.buffer.write(outcome.body)
+        sys.stdout.flush()
+    if outcome.truncated:
+        print(f"healthkg query: result truncated at {outcome.rows} rows (max_rows)",
+              file=sys.stderr)
+
+
+def _list(settings: Settings) -> None:
+    for name, query in namedqueries.load_all(settings.project_root / "queries").items():
+        print(f"{name}\n    {query.title}")
+        for p in query.parameters:
+            default = f" (default {p.default})" if p.default is not None else \
+                " (required)" if p.required else " (optional)"
+            print(f"    --param {p.name}=<{p.type}>  {p.description}{default}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the query and print its answer; return the exit code."""
+    settings = from_environment()
+    try:
+        if args.list:
+            _list(settings)
+            return 0
+        request = _request(args, settings)
+        store = _open_store(settings, args.store)
+        try:
+            outcome = store.query(request, timeout=settings.query_timeout)
+        finally:
+            store.close()
+    except (UsageError, InputUnreadable) as exc:
+        message = exc.message if isinstance(exc, HealthkgError) else str(exc)
+        print(f"healthkg query: {message}", file=sys.stderr)
+        return 2
+    except HealthkgError as exc:
+        print(f"healthkg query: {exc.title.lower()}: {exc.message}", file=sys.stderr)
+        return 1
+    _print(outcome, args.format)
+    return 0
