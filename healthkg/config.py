@@ -73,6 +73,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Allow SERVICE in queries (outbound requests). Off by default.", flag=True),
     Setting("update_url", str, "",
             "Update endpoint of a remote SPARQL backend (default: the query URL)."),
+    Setting("extra_data", str, "",
+            "Comma-separated RDF files or directories loaded into an empty store after "
+            "ontology/ and data/ (TriG and N-Quads keep their graph names)."),
 )
 
 
@@ -96,6 +99,7 @@ class Settings:
     journal: str = "var/journal"
     allow_service: bool = False
     update_url: str = ""
+    extra_data: str = ""
     project_root: Path = field(default=PROJECT_ROOT)
 
     @property
@@ -103,6 +107,12 @@ class Settings:
         """The URL under which the persistent base IRI is served, ending in '/'."""
         url = self.base_url or f"http://{self.host}:{self.port}/"
         return url if url.endswith("/") else url + "/"
+
+    @property
+    def data_paths(self) -> list[Path]:
+        """The RDF files and directories an empty store is loaded from."""
+        extra = [Path(p.strip()) for p in self.extra_data.split(",") if p.strip()]
+        return [self.project_root / "ontology", self.project_root / "data", *extra]
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed."""
