@@ -1,0 +1,104 @@
+"""Changes: what a write would add and remove, computed without writing."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from healthkg.changes import from_update, parse_rdf
+from healthkg.errors import BadRequest, UnsupportedMediaType
+
+G = ox.NamedNode("http://ex/g")
+
+
+@pytest.fixture
+def store() -> ox.Store:
+    """A small store with two quads in two graphs."""
+    s = ox.Store()
+    s.update('INSERT DATA { GRAPH <http://ex/g> { <http://ex/a> <http://ex/p> "1" } '
+             'GRAPH <http://ex/h> { <http://ex/b> <http://ex/p> "2" } }')
+    return s
+
+
+def _strs(quads: frozenset[ox.Quad]) -> set[str]:
+    return {str(q) for q in quads}
+
+
+def test_update_change_is_computed_and_store_is_untouched(store: ox.Store) -> None:
+    change = from_update(store, 'DELETE { GRAPH ?g { ?s <http://ex/p> ?o } } '
+                                'INSERT { GRAPH ?g { ?s <http://ex/q> ?o } } '
+                                'WHERE { GRAPH ?g { ?s <http://ex/p> ?o } }')
+    assert _strs(change.added) == {'<http://ex/a> <http://ex/q> "1" <http://ex/g>',
+                                   '<http://ex/b> <http://ex/q> "2" <http://ex/h>'}
+    assert len(change.removed) == 2
+    assert len(store) == 2
+
+
+def test_later_operation_sees_earlier_operation_of_same_update(store: ox.Store) -> None:
+    change = from_update(store, 'INSERT DATA { GRAPH <http://ex/g> { <http://ex/x> '
+                                '<http://ex/p> "3" } } ; INSERT { GRAPH <http://ex/g> { '
+                                '<http://ex/y> <http://ex/p> ?o } } WHERE { <http://ex/x> '
+                                '<http://ex/p> ?o }')
+    assert '<http://ex/y> <http://ex/p> "3" <http://ex/g>' in _strs(change.added)
+
+
+def test_inserting_present_quad_changes_nothing(store: ox.Store) -> None:
+    change = from_update(store, 'INSERT DATA { GRAPH <http://ex/g> { <http://ex/a> '
+                                '<http://ex/p> "1" } }')
+    assert change.empty
+
+
+def test_using_graph_uri_restricts_the_where_clause(store: ox.Store) -> None:
+    change = from_update(store, 'INSERT { GRAPH <http://ex/out> { ?s <http://ex/q> ?o } } '
+                                'WHERE { ?s <http://ex/p> ?o }', using_graphs=["http://ex/h"])
+    assert _strs(change.added) == {'<http://ex/b> <http://ex/q> "2" <http://ex/out>'}
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("LOAD <http://127.0.0.1:9/data.ttl>", "LOAD is refused"),
+    ("INSERT { <http://ex/s> <http://ex/p> ?o } WHERE { SERVICE <http://127.0.0.1:9/> "
+     "{ ?s ?p ?o } }", "SERVICE is refused"),
+    ("INSERT DATA { <http://ex/x> }", "malformed update"),
+    ('INSERT DATA { GRAPH <http://ex/g> { <http://ex/a> <http://ex/p> "9" } } ; '
+     "DELETE WHERE { ?x }", "malformed update"),
+])
+def test_refused_or_malformed_update_is_bad_request(store: ox.Store, text: str,
+                                                    fragment: str) -> None:
+    with pytest.raises(BadRequest, match=fragment):
+        from_update(store, text)
+    assert len(store) == 2
+
+
+def test_using_parameter_with_using_clause_is_refused(store: ox.Store) -> None:
+    with pytest.raises(BadRequest, match="may not be combined"):
+        from_update(store, "WITH <http://ex/g> INSERT { ?s <http://ex/q> ?o } "
+                           "WHERE { ?s <http://ex/p> ?o }", using_graphs=["http://ex/h"])
+
+
+def test_turtle_body_goes_into_the_target_graph() -> None:
+    quads = parse_rdf(b'<http://ex/s> <http://ex/p> "o" .', "text/turtle", graph=G)
+    assert [str(q) for q in quads] == ['<http://ex/s> <http://ex/p> "o" <http://ex/g>']
+
+
+def test_rdfxml_with_entities_is_refused() -> None:
+    body = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]>'
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>')
+    with pytest.raises(BadRequest, match="DTD"):
+        parse_rdf(body, "application/rdf+xml", graph=G)
+
+
+def test_jsonld_with_remote_context_is_refused() -> None:
+    body = b'{"@context": "http://127.0.0.1:9/ctx.jsonld", "@id": "http://ex/s", "p": "o"}'
+    with pytest.raises(BadRequest):
+        parse_rdf(body, "application/ld+json", graph=G)
+
+
+def test_turtle_syntax_error_names_line_and_column() -> None:
+    with pytest.raises(BadRequest, match="line 2"):
+        parse_rdf(b'<http://ex/s> <http://ex/p> "o" .\n<http://ex/s> <http://ex/p> .',
+                  "text/turtle", graph=G)
+
+
+def test_unknown_media_type_is_unsupported() -> None:
+    with pytest.raises(UnsupportedMediaType):
+        parse_rdf(b"x", "application/x-unknown", graph=G)
