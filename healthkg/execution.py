@@ -1,0 +1,161 @@
+"""Run one read query on a pyoxigraph store and serialise its answer.
+
+This is the single place where a query meets the engine: the engine process and the
+in-process store both call ``execute``. It chooses the dataset (the union of the named
+graphs by default; the protocol's ``default-graph-uri`` / ``named-graph-uri`` take
+precedence over FROM / FROM NAMED), binds named-query parameters through pyoxigraph
+substitutions (never by editing the text), negotiates the media type from the result's
+form and writes at most ``max_rows`` rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+import pyoxigraph
+
+from healthkg import negotiation, results, safety
+from healthkg.config import BASE_IRI
+from healthkg.errors import BadRequest, HealthkgError, QuerySyntaxError
+from healthkg.store.base import QueryOutcome, QueryRequest
+
+#: Nesting no query may exceed whatever the settings say: pyoxigraph's parser crashes the
+#: whole process at about 5,000 nested parentheses. The HTTP layer applies the (lower)
+#: configured limit first; this guards every other caller.
+HARD_NESTING_LIMIT = 1000
+
+GRAPH_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
+    negotiation.TURTLE: pyoxigraph.RdfFormat.TURTLE,
+    negotiation.N_TRIPLES: pyoxigraph.RdfFormat.N_TRIPLES,
+    negotiation.RDF_XML: pyoxigraph.RdfFormat.RDF_XML,
+    negotiation.JSON_LD: pyoxigraph.RdfFormat.JSON_LD,
+    negotiation.N_QUADS: pyoxigraph.RdfFormat.N_QUADS,
+    negotiation.TRIG: pyoxigraph.RdfFormat.TRIG,
+}
+
+#: Prefixes used when writing Turtle and TriG, besides those the query declares.
+DEFAULT_PREFIXES = {
+    "rh": BASE_IRI + "def#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+}
+
+_PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.\-]*)?:\s*<([^<>\"{}|^`\\\s]*)>",
+                          re.IGNORECASE)
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+def parse_term(text: str) -> pyoxigraph.NamedNode | pyoxigraph.Literal:
+    """Parse one IRI or literal written in N-Triples syntax (a substitution value)."""
+    try:
+        quads = list(pyoxigraph.parse(f"<urn:x:s> <urn:x:p> {text} .".encode(),
+                                      format=pyoxigraph.RdfFormat.N_TRIPLES))
+    except (SyntaxError, ValueError) as exc:
+        raise BadRequest(f"not an N-Triples term: {text!r}") from exc
+    term = quads[0].object if len(quads) == 1 else None
+    if not isinstance(term, pyoxigraph.NamedNode | pyoxigraph.Literal):
+        raise BadRequest(f"not an IRI or a literal: {text!r}")
+    return term
+
+
+def _named_node(iri: str, what: str) -> pyoxigraph.NamedNode:
+    try:
+        return pyoxigraph.NamedNode(iri)
+    except ValueError as exc:
+        raise BadRequest(f"{what} is not a valid IRI: {iri!r} ({exc})") from exc
+
+
+def syntax_error(exc: SyntaxError) -> QuerySyntaxError:
+    """Turn pyoxigraph's SyntaxError into a QuerySyntaxError with its line and column."""
+    message = str(exc).strip() or "the query does not parse"
+    details: dict[str, Any] = {}
+    position = _POSITION.search(message)
+    if position:
+        details = {"line": int(position.group(1)), "column": int(position.group(2))}
+    return QuerySyntaxError(f"malformed query: {message}", details=details)
+
+
+def _dataset_options(request: QueryRequest, has_dataset: bool) -> dict[str, Any]:
+    if request.default_graphs or request.named_graphs:
+        # The protocol's dataset replaces FROM / FROM NAMED entirely (SPARQL 1.1 Protocol
+        # 2.1.4): the default graph is the merge of default-graph-uri (empty if none).
+        return {
+            "default_graph": [_named_node(g, "default-graph-uri")
+                              for g in request.default_graphs],
+            "named_graphs": [_named_node(g, "named-graph-uri")
+                             for g in request.named_graphs],
+        }
+    if has_dataset:
+        # pyoxigraph ignores FROM when the union flag is set, so leave it to the query.
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def _prefixes(text: str) -> dict[str, str]:
+    prefixes = dict(DEFAULT_PREFIXES)
+    for name, iri in _PREFIX_DECL.findall(text):
+        if name and iri:
+            prefixes[name] = iri
+    return prefixes
+
+
+def execute(store: pyoxigraph.Store, request: QueryRequest, *, max_rows: int, version: str,
+            allow_service: bool = False) -> QueryOutcome:
+    """Run a read query on ``store``; return its negotiated, serialised, capped answer."""
+    analysis = safety.analyse(request.text)
+    if analysis.is_update:
+        raise BadRequest(f"{analysis.operation} is a SPARQL Update operation; the query "
+                         "endpoint only answers queries (send updates to /update)")
+    if analysis.depth > HARD_NESTING_LIMIT:
+        raise BadRequest(f"the query nests brackets {analysis.depth} deep; the limit is "
+                         f"{HARD_NESTING_LIMIT}")
+    if not allow_service and (analysis.service or analysis.load):
+        raise BadRequest("SERVICE and LOAD are not allowed: this service makes no outbound "
+                         "requests")
+    options = _dataset_options(request, analysis.has_dataset)
+    if request.substitutions:
+        options["substitutions"] = {pyoxigraph.Variable(name): parse_term(value)
+                                    for name, value in request.substitutions}
+    try:
+        answer = store.query(request.text, base_iri=request.base_iri, **options)
+        return _serialise(answer, request, max_rows=max_rows, version=version)
+    except SyntaxError as exc:
+        raise syntax_error(exc) from exc
+    except HealthkgError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise BadRequest(f"the query cannot be evaluated: {exc}") from exc
+    except OSError as exc:
+        # Evaluation errors of pyoxigraph surface as OSError (e.g. a refused SERVICE).
+        raise BadRequest(f"the query failed during evaluation: {exc}") from exc
+
+
+def _serialise(answer: Any, request: QueryRequest, *, max_rows: int,
+               version: str) -> QueryOutcome:
+    if isinstance(answer, pyoxigraph.QueryBoolean):
+        media_type = negotiation.negotiate(request.accept, negotiation.BOOLEAN,
+                                           format=request.format)
+        return QueryOutcome(media_type, results.write_ask(media_type, bool(answer)), "ask",
+                            1, False, version)
+    if isinstance(answer, pyoxigraph.QuerySolutions):
+        media_type = negotiation.negotiate(request.accept, negotiation.TABULAR,
+                                           format=request.format)
+        variables = [v.value for v in answer.variables]
+        body, rows, truncated = results.write_select(media_type, variables, answer, max_rows)
+        return QueryOutcome(media_type, body, "select", rows, truncated, version)
+    media_type = negotiation.negotiate(request.accept, negotiation.GRAPH,
+                                       format=request.format)
+    triples = list(itertools.islice(answer, max_rows + 1))
+    truncated = len(triples) > max_rows
+    del triples[max_rows:]
+    rdf_format = GRAPH_FORMATS[media_type]
+    prefixes = _prefixes(request.text) if rdf_format in (
+        pyoxigraph.RdfFormat.TURTLE, pyoxigraph.RdfFormat.TRIG) else None
+    body = pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
+    return QueryOutcome(media_type, body, "graph", len(triples), truncated, version)

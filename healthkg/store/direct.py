@@ -1,0 +1,88 @@
+"""An in-process store over a pyoxigraph Store (in memory or on disk).
+
+It serves the CLI (``healthkg query``) and tests that drive the Flask app in-process.
+Deadlines are NOT enforced here: pyoxigraph cannot be interrupted from Python, so a
+runaway query runs to its end. The production server uses the engine backend
+(``healthkg.store.engine``), which kills its engine process at the deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph
+
+from healthkg import dataset
+from healthkg.config import Settings
+from healthkg.execution import execute
+from healthkg.store.base import QueryOutcome, QueryRequest
+
+
+class DirectStore:
+    """The Store interface in-process; no deadlines (see the module's docstring)."""
+
+    def __init__(self, settings: Settings, *, paths: Sequence[Path] | None = None) -> None:
+        """Open the store the settings name (memory or on disk); load it when it is empty.
+
+        ``paths`` are the RDF files loaded into an empty store (default:
+        ``settings.data_paths``, the project's ontology/ and data/).
+        """
+        self.settings = settings
+        if settings.memory:
+            self._store = pyoxigraph.Store()
+        else:
+            location = Path(settings.store)
+            if not location.is_absolute():
+                location = settings.project_root / location
+            location.mkdir(parents=True, exist_ok=True)
+            self._store = pyoxigraph.Store(str(location))
+        self._lock = threading.Lock()
+        # A fresh token at each opening: another program may have changed an on-disk
+        # store between two openings, so versions never carry over.
+        self._token = uuid.uuid4().hex[:12]
+        self._generation = 0
+        if self._is_empty():
+            dataset.load_into(self._store, settings.data_paths if paths is None else paths)
+
+    def _is_empty(self) -> bool:
+        return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
+
+    @property
+    def pyoxigraph_store(self) -> pyoxigraph.Store:
+        """The underlying pyoxigraph store (for loaders and tests)."""
+        return self._store
+
+    def query(self, request: QueryRequest, *, timeout: float) -> QueryOutcome:
+        """Answer a read query; ``timeout`` is not enforced in-process (see the module)."""
+        return execute(self._store, request, max_rows=self.settings.max_rows,
+                       version=self.version(), allow_service=self.settings.allow_service)
+
+    def update(self, text: str) -> None:
+        """Apply a SPARQL Update atomically and change the version."""
+        with self._lock:
+            self._store.update(text)
+            self._generation += 1
+
+    def load_nquads(self, payload: bytes) -> None:
+        """Add N-Quads atomically and change the version."""
+        with self._lock:
+            self._store.load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
+            self._generation += 1
+
+    def version(self) -> str:
+        """The dataset version: this opening's token and the number of changes since."""
+        return f"{self._token}-{self._generation}"
+
+    def stats(self) -> dict[str, int]:
+        """Counts of quads and named graphs."""
+        return {"quads": len(self._store),
+                "graphs": sum(1 for _ in self._store.named_graphs())}
+
+    def close(self) -> None:
+        """Flush the store to disk (when on disk)."""
+        with contextlib.suppress(OSError):  # in-memory stores have nothing to flush
+            self._store.flush()
