@@ -1,0 +1,163 @@
+"""The engine process: owns the store, answers framed requests on a thread pool.
+
+Each connection (one per HTTP worker thread) has a reader thread; evaluation runs on a
+bounded pool. A watchdog is the last line of defence: a query still running one second
+past its deadline (its client should already have killed the engine) kills the engine
+itself, so that no CPU is left burning even when the client is gone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from healthkg import errors
+from healthkg.config import Settings
+from healthkg.engine import protocol
+from healthkg.engine.storage import OpenedStore, count, open_store
+from healthkg.engine.version import VersionBoard
+from healthkg.execution import execute
+from healthkg.store.base import QueryOutcome, QueryRequest
+
+log = logging.getLogger("healthkg.engine")
+
+#: How long past a query's deadline the engine waits for its client to stop it.
+WATCHDOG_GRACE = 1.0
+
+
+class _Stop(Exception):
+    """Raised by the signal handler to leave the accept loop."""
+
+
+class Engine:
+    """Serve one opened store to the HTTP workers."""
+
+    def __init__(self, settings: Settings, opened: OpenedStore, board: VersionBoard,
+                 run_dir: Path) -> None:
+        self.settings = settings
+        self.opened = opened
+        self.board = board
+        self.run_dir = run_dir
+        threads = max(4, 2 * (os.cpu_count() or 1))
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="query")
+        #: Held while a change is applied: the engine is the single writer.
+        self.write_lock = threading.Lock()
+        self._deadlines: dict[int, float] = {}
+        self._deadline_lock = threading.Lock()
+        self._ids = itertools.count()
+        board.write(opened.version)
+
+    # -- serving ---------------------------------------------------------------------------
+
+    def serve(self, listener: socket.socket) -> None:
+        """Accept connections until SIGTERM or SIGINT."""
+        threading.Thread(target=self._watchdog, name="watchdog", daemon=True).start()
+
+        def stop(signum: int, frame: object) -> None:
+            raise _Stop
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while True:
+                conn, _ = listener.accept()
+                threading.Thread(target=self._connection, args=(conn,), name="conn",
+                                 daemon=True).start()
+        except _Stop:
+            log.info("engine %d stopping", os.getpid())
+        finally:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        # Reads in flight are simply dropped; a write in progress is allowed to finish.
+        if self.write_lock.acquire(timeout=30) and self.opened.path is not None:
+            self.opened.store.flush()
+
+    def _connection(self, conn: socket.socket) -> None:
+        try:
+            protocol.send_frame(conn, {"ok": True, "op": "hello", "pid": os.getpid(),
+                                       "version": self.board.read()})
+            while True:
+                header, body = protocol.recv_frame(conn)
+                reply, payload = self._dispatch(header, body)
+                protocol.send_frame(conn, reply, payload)
+        except protocol.ConnectionLost:
+            pass
+        except Exception:  # a broken frame: drop the connection, keep the engine
+            log.exception("engine: dropping a connection after a protocol error")
+        finally:
+            conn.close()
+
+    def _dispatch(self, header: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+        op = header.get("op")
+        try:
+            if op == "query":
+                request = protocol.request_from_json(header["request"])
+                timeout = float(header.get("timeout", self.settings.query_timeout))
+                return protocol.outcome_to_frame(self._query(request, timeout))
+            if op == "stats":
+                return {"ok": True, "stats": self.stats()}, b""
+            if op == "ping":
+                return {"ok": True, "pid": os.getpid(), "version": self.board.read()}, b""
+            raise errors.BadRequest(f"unknown engine operation {op!r}")
+        except errors.HealthkgError as exc:
+            return protocol.error_to_header(exc), b""
+        except Exception:
+            log.exception("engine: unexpected error answering %s", op)
+            error = errors.HealthkgError("The query engine failed on this request.")
+            return protocol.error_to_header(error), b""
+
+    # -- operations ------------------------------------------------------------------------
+
+    def _query(self, request: QueryRequest, timeout: float) -> QueryOutcome:
+        token = next(self._ids)
+        with self._deadline_lock:
+            self._deadlines[token] = time.monotonic() + timeout + WATCHDOG_GRACE
+        try:
+            future = self.pool.submit(
+                execute, self.opened.store, request, max_rows=self.settings.max_rows,
+                version=self.board.read(), allow_service=self.settings.allow_service)
+            return future.result()
+        finally:
+            with self._deadline_lock:
+                del self._deadlines[token]
+
+    def stats(self) -> dict[str, int]:
+        """Counts describing the store."""
+        return {"quads": self.opened.quads, "graphs": self.opened.graphs, "pid": os.getpid(),
+                "loaded": int(self.opened.loaded)}
+
+    def refresh_counts(self) -> None:
+        """Recount the store (after a write)."""
+        self.opened.quads, self.opened.graphs = count(self.opened.store)
+
+    def _watchdog(self) -> None:
+        while True:
+            time.sleep(0.1)
+            now = time.monotonic()
+            with self._deadline_lock:
+                late = [d for d in self._deadlines.values() if d < now]
+            if late:
+                log.error("engine %d: a query ran %.1f s past its deadline without being "
+                          "stopped by its client; stopping the engine", os.getpid(),
+                          now - min(late) + WATCHDOG_GRACE)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+def run(settings: Settings, listener: socket.socket, run_dir: Path,
+        ready: Callable[[], None]) -> None:
+    """Open the store and serve it (the body of the engine process)."""
+    board = VersionBoard(run_dir / "version")
+    opened = open_store(settings, run_dir)
+    engine = Engine(settings, opened, board, run_dir)
+    ready()
+    engine.serve(listener)

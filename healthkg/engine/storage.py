@@ -1,0 +1,161 @@
+"""Opening the store: the first start loads the project files, later starts reuse the store.
+
+An on-disk store records what it holds in a small metadata file beside RocksDB's own files
+(``healthkg.json``: the dataset version, counts, when it was loaded). A store without that
+file is treated as an interrupted first load (bulk loading is not atomic): it is cleared and
+loaded again. An in-memory store is loaded once per server; the engine keeps an N-Quads
+snapshot in its run directory so that a restart after a deadline kill reloads in
+milliseconds without parsing the project files again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+
+from healthkg.config import Settings
+
+log = logging.getLogger("healthkg.engine")
+
+META_FILE = "healthkg.json"
+SNAPSHOT_FILE = "snapshot.nq"
+
+
+@dataclass
+class OpenedStore:
+    """A store ready to serve, with what is known about it."""
+
+    store: pyoxigraph.Store
+    version: str
+    loaded: bool
+    """True when the project files were loaded by this opening."""
+    path: Path | None
+    """Directory of an on-disk store; None for an in-memory store."""
+    quads: int
+    graphs: int
+
+
+def store_path(settings: Settings) -> Path:
+    """The directory of the on-disk store (a relative path is taken from the project root)."""
+    path = Path(settings.store).expanduser()
+    return path if path.is_absolute() else settings.project_root / path
+
+
+def open_store(settings: Settings, run_dir: Path) -> OpenedStore:
+    """Open (and on first start, load) the store the settings describe."""
+    started = time.monotonic()
+    opened = _open_memory(settings, run_dir) if settings.memory else _open_disk(settings)
+    what = "loaded the project files into" if opened.loaded else "reused"
+    where = str(opened.path) if opened.path else "an in-memory store"
+    log.info("engine %d %s %s: %d quads in %d graphs, version %s, in %.0f ms",
+             os.getpid(), what, where, opened.quads, opened.graphs, opened.version,
+             (time.monotonic() - started) * 1000)
+    return opened
+
+
+def _open_memory(settings: Settings, run_dir: Path) -> OpenedStore:
+    snapshot = run_dir / SNAPSHOT_FILE
+    meta_file = run_dir / META_FILE
+    store = pyoxigraph.Store()
+    if snapshot.exists() and meta_file.exists():
+        store.bulk_load(path=str(snapshot), format=pyoxigraph.RdfFormat.N_QUADS)
+        meta = _read_meta(meta_file)
+        return _opened(store, str(meta["version"]), loaded=False, path=None)
+    payload = _project_nquads(settings)
+    store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
+    _write_atomically(snapshot, payload)
+    version = _content_version(payload)
+    _write_meta(meta_file, version, store)
+    return _opened(store, version, loaded=True, path=None)
+
+
+def _open_disk(settings: Settings) -> OpenedStore:
+    path = store_path(settings)
+    path.mkdir(parents=True, exist_ok=True)
+    store = pyoxigraph.Store(str(path))
+    meta_file = path / META_FILE
+    if meta_file.exists():
+        meta = _read_meta(meta_file)
+        return _opened(store, str(meta["version"]), loaded=False, path=path)
+    if next(iter(store.quads_for_pattern(None, None, None, None)), None) is not None:
+        log.warning("store %s has no %s (an interrupted first load?): loading it again",
+                    path, META_FILE)
+        store.clear()
+    payload = _project_nquads(settings)
+    store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
+    store.flush()
+    version = _content_version(payload)
+    _write_meta(meta_file, version, store)
+    return _opened(store, version, loaded=True, path=path)
+
+
+def _opened(store: pyoxigraph.Store, version: str, *, loaded: bool,
+            path: Path | None) -> OpenedStore:
+    quads, graphs = count(store)
+    return OpenedStore(store=store, version=version, loaded=loaded, path=path,
+                       quads=quads, graphs=graphs)
+
+
+def count(store: pyoxigraph.Store) -> tuple[int, int]:
+    """The number of quads and of named graphs in the store."""
+    return len(store), sum(1 for _ in store.named_graphs())
+
+
+def _project_nquads(settings: Settings) -> bytes:
+    # Imported here: rdflib is only needed on a first load, and keeping it out of the
+    # engine's start-up keeps restarts fast.
+    from healthkg import dataset
+
+    # rdflib's N-Quads serialiser, not Literal.n3(): n3() writes multi-line strings with
+    # triple quotes, which N-Quads does not allow.
+    payload = dataset.load(settings.data_paths).serialize(format="nquads", encoding="utf-8")
+    return bytes(payload)
+
+
+def _content_version(payload: bytes) -> str:
+    # The loaded content names the first version: the same files give the same version (and
+    # so the same ETags) across restarts of an in-memory server.
+    return "c" + hashlib.sha256(payload).hexdigest()[:16]
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("version"), str):
+        raise RuntimeError(f"{path}: not a healthkg store metadata file")
+    return data
+
+
+def _write_meta(path: Path, version: str, store: pyoxigraph.Store) -> None:
+    quads, graphs = count(store)
+    meta = {"version": version, "quads": quads, "graphs": graphs,
+            "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    _write_atomically(path, json.dumps(meta, indent=2).encode("utf-8") + b"\n")
+
+
+def record_version(opened: OpenedStore, run_dir: Path, version: str) -> None:
+    """Durably record a new dataset version (after a write has been applied)."""
+    meta_file = (opened.path or run_dir) / META_FILE
+    _write_meta(meta_file, version, opened.store)
+    opened.version = version
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,172 @@
+"""The store backend of the HTTP workers: requests to the engine process over a Unix socket.
+
+Connections are made lazily in each process (never shared across a fork) and reused. A
+query that passes its deadline is stopped the only way that works for native code: the
+engine process is killed (SIGKILL) and its supervisor starts a new one at once; the late
+client gets ``QueryTimeout`` (503 with Retry-After). Other reads that were in flight on the
+killed engine see their connection close and are sent again once (reads are idempotent).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from healthkg import errors
+from healthkg.engine import protocol
+from healthkg.engine.version import VersionBoard
+from healthkg.store.base import QueryOutcome, QueryRequest
+
+#: Seconds a client is told to wait after a deadline kill (the engine restarts in less).
+RETRY_AFTER = 1
+#: Deadline of the small control operations (stats, ping).
+CONTROL_TIMEOUT = 10.0
+
+
+class _Link:
+    """One connection to one incarnation of the engine."""
+
+    def __init__(self, sock: socket.socket, pid: int) -> None:
+        self.sock = sock
+        self.pid = pid
+
+
+class EngineStore:
+    """The ``Store`` of the HTTP workers: every operation is answered by the engine."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self._socket_path = str(run_dir / "engine.sock")
+        self._owner = os.getpid()
+        self._idle: list[_Link] = []
+        self._lock = threading.Lock()
+        self._board: VersionBoard | None = None
+
+    # -- the Store protocol ----------------------------------------------------------------
+
+    def query(self, request: QueryRequest, *, timeout: float) -> QueryOutcome:
+        """Answer a read query within ``timeout`` seconds or raise ``QueryTimeout``."""
+        header = {"op": "query", "timeout": timeout,
+                  "request": protocol.request_to_json(request)}
+        reply, body = self._call(header, timeout, on_deadline=self._deadline_error(timeout))
+        return protocol.outcome_from_frame(reply, body)
+
+    def version(self) -> str:
+        """The current dataset version, read from shared memory."""
+        if self._board is None or self._owner != os.getpid():
+            self._reset_after_fork()
+            self._board = VersionBoard(self.run_dir / "version")
+        return self._board.read()
+
+    def stats(self) -> dict[str, int]:
+        """Counts describing the store (``quads``, ``graphs``) and the engine's pid."""
+        reply, _ = self._call({"op": "stats"}, CONTROL_TIMEOUT)
+        return {str(k): int(v) for k, v in reply["stats"].items()}
+
+    def close(self) -> None:
+        """Close the idle connections of this process."""
+        with self._lock:
+            links, self._idle = self._idle, []
+        for link in links:
+            link.sock.close()
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _call(self, header: dict[str, Any], timeout: float,
+              on_deadline: errors.HealthkgError | None = None) -> tuple[dict[str, Any], bytes]:
+        deadline = time.monotonic() + timeout
+        for attempt in (1, 2):
+            link = None
+            try:
+                link = self._checkout(deadline)
+                link.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                protocol.send_frame(link.sock, header)
+                reply, body = protocol.recv_frame(link.sock)
+            except TimeoutError as exc:
+                if link is not None:
+                    # The only way to stop native evaluation: kill the engine running it.
+                    self._kill(link)
+                raise on_deadline or self._deadline_error(timeout) from exc
+            except (protocol.ConnectionLost, ConnectionError, FileNotFoundError) as exc:
+                # The engine died (another request's deadline, a crash): reads are
+                # idempotent, so send it once more to the next engine.
+                if link is not None:
+                    link.sock.close()
+                    self._discard(link.pid)
+                if attempt == 2 or time.monotonic() >= deadline:
+                    raise errors.ServiceUnavailable(
+                        "The query engine stopped while answering this request; "
+                        "please send it again.", headers={"Retry-After": str(RETRY_AFTER)},
+                    ) from exc
+                continue
+            self._checkin(link)
+            if not reply.get("ok"):
+                raise protocol.error_from_header(reply)
+            return reply, body
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _deadline_error(timeout: float) -> errors.QueryTimeout:
+        return errors.QueryTimeout(
+            f"The query ran longer than its deadline of {timeout:g} s and was stopped. "
+            "Narrow it (fewer unbound patterns, a LIMIT, a more specific property path) "
+            "or try again later.",
+            details={"timeout": timeout}, headers={"Retry-After": str(RETRY_AFTER)})
+
+    def _kill(self, link: _Link) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+            os.kill(link.pid, signal.SIGKILL)
+        link.sock.close()
+
+    # -- connections -----------------------------------------------------------------------
+
+    def _reset_after_fork(self) -> None:
+        if self._owner != os.getpid():
+            # Connections made before a fork belong to the parent: drop them unused.
+            for link in self._idle:
+                link.sock.close()
+            self._idle = []
+            self._lock = threading.Lock()
+            self._board = None
+            self._owner = os.getpid()
+
+    def _checkout(self, deadline: float) -> _Link:
+        self._reset_after_fork()
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                link = self._idle.pop()
+            # The engine never speaks first on an idle connection: readable means closed.
+            readable, _, _ = select.select([link.sock], [], [], 0)
+            if not readable:
+                return link
+            link.sock.close()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            sock.connect(self._socket_path)
+            # The engine greets each connection with its pid (the process a deadline kills).
+            hello, _ = protocol.recv_frame(sock)
+        except BaseException:
+            sock.close()
+            raise
+        return _Link(sock, int(hello["pid"]))
+
+    def _discard(self, pid: int) -> None:
+        with self._lock:
+            dead = [link for link in self._idle if link.pid == pid]
+            self._idle = [link for link in self._idle if link.pid != pid]
+        for link in dead:
+            link.sock.close()
+
+    def _checkin(self, link: _Link) -> None:
+        with self._lock:
+            self._idle.append(link)
