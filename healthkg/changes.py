@@ -71,6 +71,24 @@ def effective(store: ox.Store, added: Iterable[ox.Quad], removed: Iterable[ox.Qu
     return Change(add - remove, remove)
 
 
+def _freshen(quads: Iterable[ox.Quad], store: ox.Store | None = None) -> list[ox.Quad]:
+    """Give document-scoped blank nodes fresh labels; keep those the store already holds."""
+    mapping: dict[str, ox.BlankNode] = {}
+
+    def fresh(term: Any) -> Any:
+        if not isinstance(term, ox.BlankNode):
+            return term
+        if term.value not in mapping:
+            known = store is not None and (
+                next(iter(store.quads_for_pattern(term, None, None)), None) is not None
+                or next(iter(store.quads_for_pattern(None, None, term)), None) is not None)
+            mapping[term.value] = term if known else ox.BlankNode()
+        return mapping[term.value]
+
+    return [ox.Quad(fresh(q.subject), q.predicate, fresh(q.object), fresh(q.graph_name))
+            for q in quads]
+
+
 def parse_rdf(body: bytes, media_type: str, *, graph: ox.NamedNode | ox.DefaultGraph,
               base_iri: str | None = None) -> list[ox.Quad]:
     """Parse an RDF body; triple formats go into ``graph``. Raises BadRequest/415."""
@@ -85,12 +103,9 @@ def parse_rdf(body: bytes, media_type: str, *, graph: ox.NamedNode | ox.DefaultG
         # pyoxigraph's JSON-LD parser refuses remote @context documents (no loader is set).
         quads = ox.parse(body, format=fmt, base_iri=base_iri,
                          without_named_graphs=not fmt.supports_datasets)
-        return [q if not isinstance(q, ox.Triple) else ox.Quad(q.subject, q.predicate,
-                                                                   q.object, graph)
-                for q in (ox.Quad(q.subject, q.predicate, q.object, graph)
-                          if isinstance(q.graph_name, ox.DefaultGraph) and
-                          not isinstance(graph, ox.DefaultGraph) else q
-                          for q in quads)]
+        # Blank node labels are scoped to the document: a body's _:x is a new node.
+        return _freshen(ox.Quad(q.subject, q.predicate, q.object, graph)
+                        if isinstance(q.graph_name, ox.DefaultGraph) else q for q in quads)
     except SyntaxError as exc:
         raise BadRequest(f"{media_type} body does not parse: {exc}") from exc
     except ValueError as exc:
@@ -245,6 +260,10 @@ def from_update(store: ox.Store, text: str, *, using_graphs: Iterable[str] = (),
         if operation.name == "Load":
             raise BadRequest("LOAD is refused: the service makes no outbound requests; "
                              "send the data in the body instead")
+        if operation.name == "DeleteWhere" and any(
+                isinstance(g, rdflib.Variable) for g in (operation.quads or {})):
+            raise BadRequest("DELETE WHERE with GRAPH ?variable is not supported; write it "
+                             "as DELETE { GRAPH ?g { ... } } WHERE { GRAPH ?g { ... } }")
     if _mentions(parsed.algebra, "ServiceGraphPattern"):
         raise BadRequest("SERVICE is refused in updates: the service makes no outbound "
                          "requests")
@@ -269,7 +288,8 @@ def from_update(store: ox.Store, text: str, *, using_graphs: Iterable[str] = (),
         raise
     except Exception as exc:
         raise BadRequest(f"update failed: {exc}") from exc
-    return effective(store, overlay.added, overlay.removed)
+    # Blank nodes written by the update's text are new nodes; those matched in the store stay.
+    return effective(store, _freshen(overlay.added, store), overlay.removed)
 
 
 def _mentions(node: Any, name: str) -> bool:

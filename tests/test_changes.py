@@ -102,3 +102,23 @@ def test_turtle_syntax_error_names_line_and_column() -> None:
 def test_unknown_media_type_is_unsupported() -> None:
     with pytest.raises(UnsupportedMediaType):
         parse_rdf(b"x", "application/x-unknown", graph=G)
+
+
+def test_blank_nodes_of_a_body_are_new_nodes() -> None:
+    store = ox.Store()
+    store.add(ox.Quad(ox.BlankNode("x"), ox.NamedNode("http://ex/p"), ox.Literal("old"), G))
+    quads = parse_rdf(b'_:x <http://ex/p> "new" .', "text/turtle", graph=G)
+    assert quads[0].subject != ox.BlankNode("x")
+    change = from_update(store, 'INSERT DATA { GRAPH <http://ex/g> { _:y <http://ex/p> "n" } }')
+    (added,) = change.added
+    assert added.subject != ox.BlankNode("y")
+
+
+def test_blank_node_matched_in_the_store_is_kept(store: ox.Store) -> None:
+    store.update('INSERT DATA { GRAPH <http://ex/g> { <http://ex/a> <http://ex/q> [] } }')
+    change = from_update(store, 'INSERT { GRAPH <http://ex/g> { ?b <http://ex/r> "x" } } '
+                                'WHERE { <http://ex/a> <http://ex/q> ?b }')
+    (added,) = change.added
+    (existing,) = store.quads_for_pattern(ox.NamedNode("http://ex/a"),
+                                          ox.NamedNode("http://ex/q"), None)
+    assert added.subject == existing.object
