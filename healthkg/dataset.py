@@ -113,7 +113,22 @@ def iter_nquads(paths: Iterable[Path]) -> Iterator[str]:
     """Yield every quad of the project files as an N-Quads line (for bulk loading)."""
     for s, p, o, g in load(paths).quads((None, None, None, None)):
         graph = g.identifier if isinstance(g, rdflib.Graph) else g
-        yield f"{s.n3()} {p.n3()} {o.n3()} {graph.n3()} .\n"  # type: ignore[union-attr]
+        yield (f"{_nquads_term(s)} {_nquads_term(p)} {_nquads_term(o)} "
+               f"{_nquads_term(graph)} .\n")
+
+
+def _nquads_term(term: object) -> str:
+    """A term in N-Quads syntax (rdflib's n3() writes multi-line literals in triple quotes,
+    which N-Quads does not allow)."""
+    if isinstance(term, rdflib.Literal):
+        text = (str(term).replace("\\", "\\\\").replace('"', '\\"')
+                .replace("\n", "\\n").replace("\r", "\\r"))
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype is not None:
+            return f'"{text}"^^<{term.datatype}>'
+        return f'"{text}"'
+    return str(term.n3())  # type: ignore[attr-defined]
 
 
 def load_into(store: pyoxigraph.Store, paths: Iterable[Path]) -> int:
