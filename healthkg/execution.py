@@ -78,7 +78,7 @@ def syntax_error(exc: SyntaxError) -> QuerySyntaxError:
     position = _POSITION.search(message)
     if position:
         details = {"line": int(position.group(1)), "column": int(position.group(2))}
-    return QuerySyntaxError(f"malformed query: {message}", details=details)
+    return QuerySyntaxError(message, details=details)
 
 
 def _dataset_options(request: QueryRequest, has_dataset: bool) -> dict[str, Any]:
