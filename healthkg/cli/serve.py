@@ -8,7 +8,6 @@ import sys
 from typing import Any
 
 from healthkg.config import SETTINGS, Settings, from_environment
-from healthkg.store.base import Store
 
 
 def register(subparsers: Any) -> None:
@@ -51,29 +50,8 @@ def run(args: argparse.Namespace) -> int:
         print("healthkg serve: remote SPARQL backends are not available in this version; "
               "use --store DIR or --memory", file=sys.stderr)
         return 2
+    # Imported here so that other sub-commands do not pay for the web stack.
     from healthkg.engine.supervisor import Supervisor
+    from healthkg.http.app import create_app
 
-    return Supervisor(settings, _app_factory()).run()
-
-
-def _app_factory() -> Any:
-    try:
-        from healthkg.http.app import create_app
-    except ImportError:
-        return _placeholder_app
-    return create_app
-
-
-def _placeholder_app(settings: Settings, store: Store) -> Any:
-    import json
-
-    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        if environ.get("PATH_INFO") == "/health":
-            body = json.dumps({"ready": True, "version": store.version(),
-                               **store.stats()}).encode()
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [body]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found\n"]
-
-    return app
+    return Supervisor(settings, create_app).run()

@@ -54,6 +54,7 @@ def open_store(settings: Settings, run_dir: Path) -> OpenedStore:
     started = time.monotonic()
     opened = _open_memory(settings, run_dir) if settings.memory else _open_disk(settings)
     what = "loaded the project files into" if opened.loaded else "reused"
+    what = "reloaded its snapshot into" if settings.memory and not opened.loaded else what
     where = str(opened.path) if opened.path else "an in-memory store"
     log.info("engine %d %s %s: %d quads in %d graphs, version %s, in %.0f ms",
              os.getpid(), what, where, opened.quads, opened.graphs, opened.version,

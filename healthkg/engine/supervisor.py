@@ -170,7 +170,9 @@ class Supervisor:
             from healthkg.engine import service
 
             def ready() -> None:
-                os.write(ready_w, b"1")
+                # A restarted engine is not waited for: its pipe may have no reader.
+                with contextlib.suppress(OSError):
+                    os.write(ready_w, b"1")
                 os.close(ready_w)
 
             service.run(self.settings, listener, run_dir, ready)
