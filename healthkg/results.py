@@ -121,13 +121,18 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def csv_term(term: Term) -> str:
-    """A term as a CSV field (SPARQL 1.1 CSV: IRIs and literals without markup)."""
+def _csv_text(term: Term) -> str:
     if isinstance(term, pyoxigraph.NamedNode | pyoxigraph.Literal):
-        return _csv_field(term.value)
+        return term.value
     if isinstance(term, pyoxigraph.BlankNode):
         return "_:" + term.value
-    return _csv_field(str(term))
+    # A triple term as its three terms separated by spaces, as Oxigraph writes it.
+    return " ".join(_csv_text(t) for t in (term.subject, term.predicate, term.object))
+
+
+def csv_term(term: Term) -> str:
+    """A term as a CSV field (SPARQL 1.1 CSV: IRIs and literals without markup)."""
+    return _csv_field(_csv_text(term))
 
 
 def csv_select(variables: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
@@ -140,6 +145,9 @@ def csv_select(variables: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
 def tsv_term(term: Term) -> str:
     """A term as a TSV field: its Turtle/N-Triples form, with tabs and newlines escaped."""
     # pyoxigraph's str() is the N-Triples form, which escapes \t, \n, \r and quotes.
+    if isinstance(term, pyoxigraph.Triple):
+        return (f"<<( {tsv_term(term.subject)} {tsv_term(term.predicate)} "
+                f"{tsv_term(term.object)} )>>")
     return str(term)
 
 
