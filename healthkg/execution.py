@@ -129,7 +129,7 @@ def execute(store: pyoxigraph.Store, request: QueryRequest, *, max_rows: int, ve
         raise syntax_error(exc) from exc
     except HealthkgError:
         raise
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RuntimeError) as exc:
         raise BadRequest(f"the query cannot be evaluated: {exc}") from exc
     except OSError as exc:
         # Evaluation errors of pyoxigraph surface as OSError (e.g. a refused SERVICE).
