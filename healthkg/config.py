@@ -73,6 +73,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Allow SERVICE in queries (outbound requests). Off by default.", flag=True),
     Setting("update_url", str, "",
             "Update endpoint of a remote SPARQL backend (default: the query URL)."),
+    Setting("queries", str, "queries",
+            "Directory of the named queries (*.rq) served at /queries."),
     Setting("extra_data", str, "",
             "Comma-separated RDF files or directories loaded into an empty store after "
             "ontology/ and data/ (TriG and N-Quads keep their graph names)."),
@@ -99,6 +101,7 @@ class Settings:
     journal: str = "var/journal"
     allow_service: bool = False
     update_url: str = ""
+    queries: str = "queries"
     extra_data: str = ""
     project_root: Path = field(default=PROJECT_ROOT)
 
@@ -113,6 +116,11 @@ class Settings:
         """The RDF files and directories an empty store is loaded from."""
         extra = [Path(p.strip()) for p in self.extra_data.split(",") if p.strip()]
         return [self.project_root / "ontology", self.project_root / "data", *extra]
+
+    @property
+    def queries_dir(self) -> Path:
+        """The directory of the named queries (relative paths are under the project)."""
+        return self.project_root / self.queries
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed."""

@@ -27,7 +27,7 @@ RESERVED = frozenset({"format"})
 
 def _all(context: Context) -> dict[str, NamedQuery]:
     if context.named_queries is None:
-        context.named_queries = namedqueries.load_all(context.settings.project_root / "queries")
+        context.named_queries = namedqueries.load_all(context.settings.queries_dir)
     return context.named_queries
 
 
