@@ -23,3 +23,31 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(args=["--memory", "--tokens", str(tokens)]).start()
     yield srv
     srv.stop()
+
+
+#: The W3C SPARQL 1.1 Protocol test data (read-only, shared with the other conformance files).
+W3C_PROTOCOL_TESTS = ROOT.parent / "shared" / "conformance" / "w3c-sparql11-protocol-tests.json"
+
+#: Small limits of the ``protocol_server``, so that tests can cross them cheaply.
+PROTOCOL_LIMITS = {"max_rows": 3, "max_query_length": 2000, "max_body": 65536}
+
+
+@pytest.fixture(scope="session")
+def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real server on the W3C protocol test data and the fixture named queries.
+
+    Each graph of the W3C data is loaded into the named graph of its IRI (a TriG file
+    given with --extra-data); the limits are small (``PROTOCOL_LIMITS``).
+    """
+    import json
+
+    data = json.loads(W3C_PROTOCOL_TESTS.read_text(encoding="utf-8"))
+    trig = tmp_path_factory.mktemp("w3c") / "protocol-data.trig"
+    trig.write_text("".join(f"<{iri}> {{\n{graph['ntriples']}\n}}\n"
+                            for iri, graph in data["graph_data"].items()), encoding="utf-8")
+    args = ["--memory", "--extra-data", str(trig), "--queries", "tests/fixtures/queries"]
+    for name, value in PROTOCOL_LIMITS.items():
+        args += ["--" + name.replace("_", "-"), str(value)]
+    srv = Server(args=args).start()
+    yield srv
+    srv.stop()
