@@ -33,6 +33,12 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    command: Sequence[str] | None = None
+    """The whole command line, when not ``python -m healthkg.cli serve --host --port``."""
+    poll: float = 0.1
+    """Seconds between two /health probes while starting."""
+    started_in: float | None = None
+    """Seconds from launching the process to the first 200 from /health."""
 
     @property
     def url(self) -> str:
@@ -44,9 +50,11 @@ class Server:
         env = {**os.environ, **self.env}
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"healthkg-{self.port}.log"
         log = self.log_path.open("wb")
+        command = self.command or [sys.executable, "-m", "healthkg.cli", "serve", "--host",
+                                   "127.0.0.1", "--port", str(self.port)]
+        launched = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "healthkg.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), *self.args],
+            [*command, *self.args],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -56,10 +64,11 @@ class Server:
                                    + self.log())
             try:
                 if requests.get(self.url + "health", timeout=1).status_code == 200:
+                    self.started_in = time.monotonic() - launched
                     return self
             except requests.RequestException:
                 pass
-            time.sleep(0.1)
+            time.sleep(self.poll)
         self.stop()
         raise RuntimeError("server did not become ready:\n" + self.log())
 

@@ -63,6 +63,9 @@ class Engine:
         threading.Thread(target=self._watchdog, name="watchdog", daemon=True).start()
 
         def stop(signum: int, frame: object) -> None:
+            # Both the process group (Ctrl-C) and the supervisor may signal: stop once.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             raise _Stop
 
         signal.signal(signal.SIGTERM, stop)

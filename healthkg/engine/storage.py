@@ -73,7 +73,7 @@ def _open_memory(settings: Settings, run_dir: Path) -> OpenedStore:
     payload = _project_nquads(settings)
     store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
     _write_atomically(snapshot, payload)
-    version = _content_version(payload)
+    version = _files_version(settings)
     _write_meta(meta_file, version, store)
     return _opened(store, version, loaded=True, path=None)
 
@@ -93,7 +93,7 @@ def _open_disk(settings: Settings) -> OpenedStore:
     payload = _project_nquads(settings)
     store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
     store.flush()
-    version = _content_version(payload)
+    version = _files_version(settings)
     _write_meta(meta_file, version, store)
     return _opened(store, version, loaded=True, path=path)
 
@@ -121,10 +121,16 @@ def _project_nquads(settings: Settings) -> bytes:
     return bytes(payload)
 
 
-def _content_version(payload: bytes) -> str:
-    # The loaded content names the first version: the same files give the same version (and
-    # so the same ETags) across restarts of an in-memory server.
-    return "c" + hashlib.sha256(payload).hexdigest()[:16]
+def _files_version(settings: Settings) -> str:
+    # The loaded files name the first version: the same files give the same version (and so
+    # the same ETags) across restarts of an in-memory server. Their bytes are hashed, not
+    # the parsed quads, whose blank node labels differ at every parse.
+    from healthkg import dataset
+
+    digest = hashlib.sha256()
+    for path in dataset.rdf_files(settings.data_paths):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return "c" + digest.hexdigest()[:16]
 
 
 def _read_meta(path: Path) -> dict[str, Any]:

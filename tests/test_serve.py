@@ -1,0 +1,118 @@
+"""`healthkg serve`, `python server.py` and HEALTHKG_* variables start the same server;
+an on-disk store is loaded once and reused; SIGTERM and Ctrl-C stop every process."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.harness import Server, free_port
+from tests.procinfo import session_members
+
+pytestmark = pytest.mark.server
+
+QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 20"
+
+
+def _answer(server: Server) -> dict[str, object]:
+    response = requests.post(server.url + "sparql", data={"query": QUERY},
+                             headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _health(server: Server) -> dict[str, object]:
+    response = requests.get(server.url + "health", timeout=10)
+    assert response.status_code == 200
+    return dict(response.json())
+
+
+def test_three_ways_of_starting_give_the_same_gunicorn_server(tmp_path: Path) -> None:
+    tokens = str(tmp_path / "tokens.json")
+    port = free_port()
+    ways = [
+        Server(args=["--memory", "--tokens", tokens]),
+        Server(command=[sys.executable, "server.py", "--port", str(port)],
+               args=["--memory", "--tokens", tokens], port=port),
+        # Nothing on the command line: every setting from its HEALTHKG_* variable.
+        Server(command=[sys.executable, "-m", "healthkg.cli", "serve"],
+               env={"HEALTHKG_PORT": str(port + 1 if port < 65535 else port - 1),
+                    "HEALTHKG_HOST": "127.0.0.1", "HEALTHKG_MEMORY": "true",
+                    "HEALTHKG_TOKENS": tokens}),
+    ]
+    ways[2].port = int(ways[2].env["HEALTHKG_PORT"])
+    seen = []
+    for server in ways:
+        server.start()
+        try:
+            seen.append((_health(server)["version"], _health(server)["quads"],
+                         _answer(server)))
+            assert "Starting gunicorn" in server.log()
+            assert "in-memory store" in server.log()
+        finally:
+            assert server.stop() == 0
+    assert seen[0] == seen[1] == seen[2]
+
+
+def test_restart_on_disk_store_reuses_it_and_is_ready_within_a_second(tmp_path: Path) -> None:
+    args = ["--store", str(tmp_path / "store"), "--tokens", str(tmp_path / "tokens.json")]
+    first = Server(args=args).start()
+    try:
+        before = (_health(first), _answer(first))
+        assert "loaded the project files into" in first.log()
+    finally:
+        assert first.stop() == 0
+    second = Server(args=args, poll=0.01).start()
+    try:
+        after = (_health(second), _answer(second))
+        assert "reused" in second.log()
+        assert "loaded the project files" not in second.log()
+        assert second.started_in is not None
+        assert second.started_in < 1.0, f"ready after {second.started_in:.2f} s"
+    finally:
+        second.stop()
+    assert after[0]["loaded"] == 0 and before[0]["loaded"] == 1
+    assert after[0]["version"] == before[0]["version"]
+    assert after[0]["quads"] == before[0]["quads"]
+    assert after[1] == before[1]
+
+
+def test_a_store_left_half_loaded_is_loaded_again(tmp_path: Path) -> None:
+    args = ["--store", str(tmp_path / "store"), "--tokens", str(tmp_path / "tokens.json")]
+    first = Server(args=args).start()
+    expected = _health(first)
+    first.stop()
+    # No metadata file: what a start killed during its first bulk load leaves behind.
+    (tmp_path / "store" / "healthkg.json").unlink()
+    second = Server(args=args).start()
+    try:
+        assert "loaded the project files into" in second.log()
+        assert _health(second)["quads"] == expected["quads"]
+    finally:
+        second.stop()
+
+
+@pytest.mark.parametrize("how", ["SIGTERM to the server", "Ctrl-C to its process group"])
+def test_stopping_exits_0_and_leaves_no_process(how: str, tmp_path: Path) -> None:
+    server = Server(args=["--memory", "--tokens", str(tmp_path / "tokens.json")]).start()
+    assert server.process is not None
+    session = server.process.pid
+    members = session_members(session)
+    # The supervisor, the engine, gunicorn's arbiter and its two workers.
+    assert len(members) >= 5, members
+    if how.startswith("SIGTERM"):
+        server.process.send_signal(signal.SIGTERM)
+    else:
+        import os
+
+        os.killpg(session, signal.SIGINT)
+    assert server.process.wait(20) == 0, server.log()
+    deadline = time.monotonic() + 5
+    while session_members(session) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert session_members(session) == [], server.log()
