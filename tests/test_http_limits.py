@@ -134,3 +134,12 @@ def test_construct_over_the_row_limit_says_it_is_truncated(protocol_server: Serv
     assert response.status_code == 200
     assert len(response.text.strip().splitlines()) == 3
     assert response.headers["HealthKG-Truncated"] == "true"
+
+
+def test_query_over_the_default_length_limit_in_a_url_is_414(server: Server) -> None:
+    from healthkg.config import Settings
+
+    query = padded_ask(Settings().max_query_length + 1)
+    response = requests.get(server.url + "sparql", params={"query": query}, timeout=30)
+    assert response.status_code == 414
+    assert "POST" in response.text
