@@ -18,7 +18,7 @@ import pyoxigraph
 
 from healthkg import negotiation, results, safety
 from healthkg.config import BASE_IRI
-from healthkg.errors import BadRequest, HealthkgError, QuerySyntaxError
+from healthkg.errors import BadRequest, HealthkgError, NotAcceptable, QuerySyntaxError
 from healthkg.store.base import QueryOutcome, QueryRequest
 
 #: Nesting no query may exceed whatever the settings say: pyoxigraph's parser crashes the
@@ -157,5 +157,12 @@ def _serialise(answer: Any, request: QueryRequest, *, max_rows: int,
     rdf_format = GRAPH_FORMATS[media_type]
     prefixes = _prefixes(request.text) if rdf_format in (
         pyoxigraph.RdfFormat.TURTLE, pyoxigraph.RdfFormat.TRIG) else None
-    body = pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
+    try:
+        body = pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
+    except (OSError, ValueError, TypeError) as exc:
+        # e.g. triple terms (RDF 1.2), which JSON-LD cannot carry yet.
+        others = [t for t in negotiation.GRAPH if t != media_type]
+        raise NotAcceptable(f"this result cannot be written as {media_type} ({exc}); ask "
+                            "for one of: " + ", ".join(others),
+                            details={"offered": others}) from exc
     return QueryOutcome(media_type, body, "graph", len(triples), truncated, version)

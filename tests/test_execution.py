@@ -141,3 +141,10 @@ def test_select_results_are_capped(store: pyoxigraph.Store) -> None:
 def test_unacceptable_type_for_the_form_is_refused(store: pyoxigraph.Store) -> None:
     with pytest.raises(NotAcceptable):
         run(store, "ASK {}", accept="text/turtle")
+
+
+def test_result_a_format_cannot_carry_is_not_acceptable(store: pyoxigraph.Store) -> None:
+    text = "CONSTRUCT { ?s ?p <<( ?s ?p ?o )>> } WHERE { ?s ?p ?o }"
+    with pytest.raises(NotAcceptable, match="text/turtle"):
+        run(store, text, accept="application/ld+json")
+    assert run(store, text, accept="text/turtle").rows == 3  # type: ignore[attr-defined]
