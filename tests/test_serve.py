@@ -16,7 +16,8 @@ from tests.procinfo import session_members
 
 pytestmark = pytest.mark.server
 
-QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 20"
+QUERY = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?s) && !isBlank(?o)) } "
+         "ORDER BY ?s ?p ?o LIMIT 20")
 
 
 def _answer(server: Server) -> dict[str, object]:
