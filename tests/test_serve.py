@@ -120,3 +120,16 @@ def test_stopping_exits_0_and_leaves_no_process(how: str, tmp_path: Path) -> Non
     while session_members(session) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert session_members(session) == [], server.log()
+
+
+def test_killing_the_server_outright_leaves_no_orphan(tmp_path: Path) -> None:
+    server = Server(args=["--memory", "--tokens", str(tmp_path / "tokens.json")]).start()
+    assert server.process is not None
+    session = server.process.pid
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait(10)
+    # The engine and gunicorn's arbiter are told by the kernel that their parent died.
+    deadline = time.monotonic() + 15
+    while session_members(session) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert session_members(session) == []

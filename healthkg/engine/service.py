@@ -22,8 +22,8 @@ from typing import Any
 
 from healthkg import errors
 from healthkg.config import Settings
-from healthkg.engine import protocol
-from healthkg.engine.storage import OpenedStore, count, open_store
+from healthkg.engine import THREADS_PER_WORKER, protocol
+from healthkg.engine.storage import OpenedStore, count, open_store, record_version
 from healthkg.engine.version import VersionBoard
 from healthkg.execution import execute
 from healthkg.store.base import QueryOutcome, QueryRequest
@@ -47,7 +47,9 @@ class Engine:
         self.opened = opened
         self.board = board
         self.run_dir = run_dir
-        threads = max(4, 2 * (os.cpu_count() or 1))
+        # One evaluation thread per request the HTTP workers can have in flight, so that a
+        # short query never queues behind slow ones (the threads share the cores).
+        threads = max(2 * (os.cpu_count() or 1), settings.workers * THREADS_PER_WORKER)
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="query")
         #: Held while a change is applied: the engine is the single writer.
         self.write_lock = threading.Lock()
@@ -139,9 +141,15 @@ class Engine:
         return {"quads": self.opened.quads, "graphs": self.opened.graphs, "pid": os.getpid(),
                 "loaded": int(self.opened.loaded)}
 
-    def refresh_counts(self) -> None:
-        """Recount the store (after a write)."""
+    def publish_version(self, version: str) -> None:
+        """After a write has been applied (under ``write_lock``): record and share its version.
+
+        The version is written durably with the store, then published to the HTTP workers,
+        whose caches and ETags change with it.
+        """
+        record_version(self.opened, self.run_dir, version)
         self.opened.quads, self.opened.graphs = count(self.opened.store)
+        self.board.write(version)
 
     def _watchdog(self) -> None:
         while True:

@@ -5,7 +5,9 @@ An on-disk store records what it holds in a small metadata file beside RocksDB's
 file is treated as an interrupted first load (bulk loading is not atomic): it is cleared and
 loaded again. An in-memory store is loaded once per server; the engine keeps an N-Quads
 snapshot in its run directory so that a restart after a deadline kill reloads in
-milliseconds without parsing the project files again.
+milliseconds without parsing the project files again. (Accepted writes are not in that
+snapshot: the write path replays its journal after ``open_store``, before the engine says
+it is ready.)
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from healthkg.config import Settings
+
+# Imported before any fork, so that a restarted engine starts without importing anything.
+from healthkg.engine import service
 from healthkg.engine.version import VersionBoard
 from healthkg.store.base import Store
 
@@ -167,8 +170,6 @@ class Supervisor:
             _die_with_parent(signal.SIGKILL)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
                 signal.signal(sig, signal.SIG_DFL)
-            from healthkg.engine import service
-
             def ready() -> None:
                 # A restarted engine is not waited for: its pipe may have no reader.
                 with contextlib.suppress(OSError):

@@ -7,10 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from healthkg.config import Settings
-
-#: Threads per HTTP worker: a worker mostly waits for the engine, so a few threads let a
-#: slow query occupy one thread rather than a whole worker.
-THREADS = 4
+from healthkg.engine import THREADS_PER_WORKER
 
 
 class WebServer(BaseApplication):
@@ -28,7 +25,7 @@ class WebServer(BaseApplication):
             "bind": f"[{s.host}]:{s.port}" if ":" in s.host else f"{s.host}:{s.port}",
             "workers": max(1, s.workers),
             "worker_class": "gthread",
-            "threads": THREADS,
+            "threads": THREADS_PER_WORKER,
             # The heartbeat of gthread workers is independent of request length, but keep the
             # arbiter's timeout well above the query deadline anyway.
             "timeout": max(30, int(3 * s.query_timeout) + 10),
