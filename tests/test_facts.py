@@ -1,0 +1,112 @@
+"""The checklist of facts (data/facts.csv): every fact of the source is in the graph."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+import pytest
+
+from healthkg import dataset
+from tests.harness import ROOT
+
+CHECKLIST = ROOT / "data" / "facts.csv"
+FACT = "https://w3id.org/rennes-health/id/fact/"
+
+
+def _rows() -> list[dict[str, str]]:
+    with CHECKLIST.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+ROWS = _rows()
+
+
+@pytest.fixture(scope="module")
+def store(project_root: Path) -> pyoxigraph.Store:
+    """The shipped graph in an in-memory store, as the service loads it."""
+    store = pyoxigraph.Store()
+    dataset.load_into(store, dataset.default_paths(project_root))
+    return store
+
+
+@pytest.fixture(scope="module")
+def prefixes(project_root: Path) -> str:
+    """The prefixes the data files declare, so checklist queries read like the data."""
+    data = dataset.load([project_root / "data" / "facts.trig"])
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in data.namespaces() if p)
+
+
+def _select(store: pyoxigraph.Store, query: str, **options: Any) -> list[Any]:
+    result = store.query(query, **options)
+    assert isinstance(result, pyoxigraph.QuerySolutions)
+    return list(result)
+
+
+def _ask(store: pyoxigraph.Store, query: str) -> bool:
+    result = store.query(query, use_default_graph_as_union=True)
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        return bool(result)
+    assert isinstance(result, pyoxigraph.QuerySolutions)
+    return len(list(result)) > 0
+
+
+def test_checklist_lists_about_thirty_distinct_facts() -> None:
+    ids = [row["id"] for row in ROWS]
+    assert len(ids) >= 30
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) for i in ids)
+    assert all(row["statement"] and row["quote"] and row["query"] for row in ROWS)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["id"] for row in ROWS])
+def test_checklist_fact_has_its_triples_in_its_graph(store: pyoxigraph.Store, prefixes: str,
+                                                     row: dict[str, str]) -> None:
+    assert f"fact:{row['id']}" in row["query"], "the query must look inside the fact's graph"
+    assert _ask(store, prefixes + row["query"]), f"{row['id']}: {row['statement']}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["id"] for row in ROWS])
+def test_checklist_quote_is_the_quote_of_the_fact(store: pyoxigraph.Store,
+                                                  row: dict[str, str]) -> None:
+    query = ("SELECT ?fact ?quote WHERE { "
+             "GRAPH <https://w3id.org/rennes-health/id/graph/provenance> "
+             "{ ?fact <http://www.w3.org/ns/prov#value> ?quote } }")
+    rows = _select(store, query, substitutions={
+        pyoxigraph.Variable("fact"): pyoxigraph.NamedNode(FACT + row["id"])})
+    assert [r["quote"].value for r in rows] == [row["quote"]]
+
+
+def test_every_fact_graph_is_in_the_checklist(store: pyoxigraph.Store) -> None:
+    graphs = {g.value for g in store.named_graphs() if isinstance(g, pyoxigraph.NamedNode)}
+    facts = {g[len(FACT):] for g in graphs if g.startswith(FACT)}
+    assert facts == {row["id"] for row in ROWS}
+
+
+def test_quote_of_a_statement_is_found_by_sparql(store: pyoxigraph.Store,
+                                                 project_root: Path) -> None:
+    # "Which sentence says that Biogenouest has 800 researchers?"
+    query = """
+        PREFIX rh: <https://w3id.org/rennes-health/def#>
+        PREFIX schema: <https://schema.org/>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT ?fact ?quote ?start ?end WHERE {
+          GRAPH ?fact {
+            <https://w3id.org/rennes-health/id/org/biogenouest> rh:hasCount ?count .
+            ?count schema:value 800 .
+          }
+          ?fact prov:value ?quote ;
+                oa:hasTarget/oa:hasSelector ?selector .
+          ?selector a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+        }"""
+    rows = _select(store, query, use_default_graph_as_union=True)
+    assert len(rows) == 1
+    text = (project_root / "data" / "source.txt").read_text(encoding="utf-8")
+    quote = rows[0]["quote"].value
+    start, end = int(rows[0]["start"].value), int(rows[0]["end"].value)
+    assert "800 researchers" in quote
+    assert text[start:end] == quote
