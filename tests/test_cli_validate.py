@@ -1,0 +1,129 @@
+"""``healthkg validate``, run as a data steward runs it: a subprocess on files of the project."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib.namespace import RDF, SH
+
+from tests.harness import ROOT
+
+FIXTURES = ROOT / "tests" / "fixtures" / "cli"
+VIOLATIONS = FIXTURES / "violations.trig"
+BASE = "https://w3id.org/rennes-health/"
+COUNT = BASE + "id/count/researchers"
+PLATFORM = BASE + "id/platform/two"
+
+
+def validate(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run ``healthkg validate`` in a fresh process; capture its output."""
+    return subprocess.run([sys.executable, "-m", "healthkg.cli", "validate", *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def as_text() -> subprocess.CompletedProcess[str]:
+    """The text report on the fixture with violations."""
+    return validate(VIOLATIONS)
+
+
+def test_shipped_data_conforms_and_exits_0() -> None:
+    done = validate()
+    assert (done.returncode, done.stdout) == (0, "conforms\n"), done.stdout + done.stderr
+
+
+def test_violations_exit_1(as_text: subprocess.CompletedProcess[str]) -> None:
+    assert as_text.returncode == 1, as_text.stderr
+    assert as_text.stderr == ""
+
+
+def test_text_report_groups_by_resource_with_label_message_path_value_and_shape(
+        as_text: subprocess.CompletedProcess[str]) -> None:
+    out = as_text.stdout
+    count_block = out[out.index(f"Example network researchers <{COUNT}>"):]
+    count_block = count_block[:count_block.index("\n\n")]
+    assert "Violation: The exact number of a count (schema:value) must be one " \
+           "non-negative xsd:integer" in count_block
+    assert "path:  schema:value" in count_block
+    assert 'value: "25"' in count_block  # with the quotes that are the mistake
+    assert "shape: shapes:CountExactValue" in count_block
+    assert PLATFORM not in count_block
+
+    platform_block = out[out.index(f"Second platform <{PLATFORM}>"):]
+    assert "two preferred labels in the same language" in platform_block
+    assert "path:  skos:prefLabel" in platform_block
+    assert out.rstrip().splitlines()[-1] == "does not conform: 3 violations on 2 resources"
+
+
+def test_json_report_parses_and_groups_by_resource() -> None:
+    done = validate("--format", "json", VIOLATIONS)
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["conforms"] is False
+    resources = {r["focus"]: r for r in report["resources"]}
+    assert set(resources) == {COUNT, PLATFORM}
+    assert resources[COUNT]["label"] == "Example network researchers"
+    violation = resources[COUNT]["violations"][0]
+    assert violation["path"] == "https://schema.org/value"
+    assert violation["value"] == "25"
+    assert violation["severity"] == "Violation"
+    assert violation["shape"] == BASE + "shapes#CountExactValue"
+    assert report["counts"] == {"Violation": 3}
+
+
+def test_turtle_report_is_a_w3c_validation_report() -> None:
+    done = validate("--format", "turtle", VIOLATIONS)
+    assert done.returncode == 1
+    graph = rdflib.Graph().parse(data=done.stdout, format="turtle")
+    report = graph.value(None, RDF.type, SH.ValidationReport, any=False)
+    assert report is not None
+    assert graph.value(report, SH.conforms).toPython() is False
+    foci = {str(graph.value(r, SH.focusNode)) for r in graph.objects(report, SH.result)}
+    assert foci == {COUNT, PLATFORM}
+
+
+def test_shipped_data_as_json_and_turtle_conform() -> None:
+    assert json.loads(validate("--format", "json").stdout)["conforms"] is True
+    graph = rdflib.Graph().parse(data=validate("--format", "turtle").stdout, format="turtle")
+    assert (None, SH.conforms, rdflib.Literal(True)) in graph
+
+
+def test_user_file_is_validated_with_the_ontology_class_hierarchy(tmp_path: Path) -> None:
+    # The file types its member org:FormalOrganization; the membership shape asks for an
+    # org:Organization: only the ontology's subclass axiom makes the file conform.
+    shutil.copy(FIXTURES / "valid.trig", tmp_path / "change.trig")
+    done = validate(tmp_path)  # a directory is expanded into its RDF files
+    assert (done.returncode, done.stdout) == (0, "conforms\n"), done.stdout + done.stderr
+
+
+def test_turtle_syntax_error_exits_2_naming_file_line_and_column() -> None:
+    bad = FIXTURES / "syntax-error.ttl"
+    done = validate(VIOLATIONS, bad)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert f"{bad}: syntax error at line 5, column 37" in done.stderr
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("missing.ttl", "no such file or directory"),
+    ("notes.txt", "unknown RDF file type '.txt'"),
+])
+def test_unreadable_input_exits_2(tmp_path: Path, name: str, words: str) -> None:
+    path = tmp_path / name
+    if name.endswith(".txt"):
+        path.write_text("not RDF", encoding="utf-8")
+    done = validate(path)
+    assert done.returncode == 2
+    assert words in done.stderr
+
+
+def test_directory_without_rdf_files_exits_2(tmp_path: Path) -> None:
+    done = validate(tmp_path)
+    assert done.returncode == 2
+    assert "no RDF files" in done.stderr
