@@ -113,6 +113,12 @@ def test_named_query_answers_something_on_the_shipped_graph(
         assert results["results"]["bindings"], "an empty answer is not worth a golden file"
 
 
+def test_every_named_query_is_listed_in_the_queries_readme() -> None:
+    readme = (QUERIES / "README.md").read_text(encoding="utf-8")
+    missing = [p.stem for p in QUERY_FILES if f"| `{p.stem}` |" not in readme]
+    assert not missing
+
+
 def test_every_golden_file_belongs_to_a_named_query() -> None:
     names = {p.stem for p in QUERY_FILES}
     orphans = sorted(p.name for p in GOLDEN.glob("*.json") if p.stem not in names)
