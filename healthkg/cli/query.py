@@ -85,7 +85,7 @@ def _request(args: argparse.Namespace, settings: Settings) -> QueryRequest:
     """Turn the command line into a query request (named queries bound safely)."""
     if args.query is None:
         raise UsageError("give a query, a named query's name, or --list")
-    directory = settings.project_root / "queries"
+    directory = settings.queries_dir
     values = _parameters(args.param)
     fmt = None if args.format == "table" else args.format
     accept = TABLE_ACCEPT if args.format == "table" else ""
@@ -163,7 +163,7 @@ def _print(outcome: QueryOutcome, fmt: str) -> None:
 
 
 def _list(settings: Settings) -> None:
-    for name, query in namedqueries.load_all(settings.project_root / "queries").items():
+    for name, query in namedqueries.load_all(settings.queries_dir).items():
         print(f"{name}\n    {query.title}")
         for p in query.parameters:
             default = f" (default {p.default})" if p.default is not None else \
