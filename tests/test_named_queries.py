@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,30 @@ def test_named_query_answers_something_on_the_shipped_graph(
         assert results["boolean"] is True
     else:
         assert results["results"]["bindings"], "an empty answer is not worth a golden file"
+
+
+@pytest.fixture(scope="module")
+def direct_store() -> Iterator[Any]:
+    """The in-process store the CLI uses, on the shipped graph."""
+    from healthkg.config import Settings
+    from healthkg.store.direct import DirectStore
+
+    store = DirectStore(Settings(memory=True))
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_named_query_through_the_service_store_gives_its_golden_answer(
+        path: Path, direct_store: Any) -> None:
+    from healthkg.store.base import QueryRequest
+
+    query = namedqueries.load(path)
+    outcome = direct_store.query(QueryRequest(text=query.text, format="json",
+                                              substitutions=namedqueries.bind(query, {})),
+                                 timeout=10)
+    expected = json.loads((GOLDEN / f"{query.name}.json").read_text(encoding="utf-8"))
+    assert_same_results(json.loads(outcome.body), expected, _ordered(query))
 
 
 def test_every_named_query_is_listed_in_the_queries_readme() -> None:
