@@ -12,6 +12,8 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, SH
 
+from healthkg import report
+from healthkg.validation import Report, Violation
 from tests.harness import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "cli"
@@ -127,3 +129,42 @@ def test_directory_without_rdf_files_exits_2(tmp_path: Path) -> None:
     done = validate(tmp_path)
     assert done.returncode == 2
     assert "no RDF files" in done.stderr
+
+
+# --- The renderings themselves (the service reuses them for its 422 answers) -----------
+
+def _report(*violations: Violation, conforms: bool = False) -> Report:
+    return Report(conforms=conforms, violations=violations, graph=rdflib.Graph())
+
+
+def _violation(focus: str, label: str | None, severity: str, message: str) -> Violation:
+    return Violation(focus=focus, focus_label=label, path=None, value=None, message=message,
+                     shape=BASE + "shapes#Example", severity=severity,
+                     constraint="sh:MinCountConstraintComponent")
+
+
+def test_conforming_report_says_conforms_in_every_format() -> None:
+    empty = _report(conforms=True)
+    assert report.render(empty, "text") == "conforms\n"
+    assert json.loads(report.render(empty, "json"))["conforms"] is True
+    with pytest.raises(ValueError, match="unknown report format"):
+        report.render(empty, "yaml")
+
+
+def test_warnings_alone_conform_and_are_still_shown() -> None:
+    warning = _violation(BASE + "id/org/x", "X", "Warning", "Consider a French label.")
+    text = report.to_text(_report(warning, conforms=True))
+    assert "Warning: Consider a French label." in text
+    assert text.splitlines()[-1] == "conforms (1 warning)"
+
+
+def test_text_groups_are_ordered_by_label_and_violations_by_severity() -> None:
+    items = (_violation(BASE + "id/org/b", "Beta", "Warning", "second"),
+             _violation(BASE + "id/org/b", "Beta", "Violation", "first"),
+             _violation(BASE + "id/org/a", "alpha", "Violation", "only"),
+             _violation(BASE + "id/org/c", None, "Info", "unlabelled"))
+    text = report.to_text(_report(*items))
+    assert text.index("alpha <") < text.index("Beta <") < text.index(f"<{BASE}id/org/c>")
+    assert text.index("Violation: first") < text.index("Warning: second")
+    assert text.splitlines()[-1] == \
+        "does not conform: 2 violations, 1 warning, 1 info on 3 resources"
