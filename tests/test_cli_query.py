@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,12 +124,24 @@ def test_malformed_query_exits_1_with_the_parser_message() -> None:
     ("query", "SELECT * { ?s ?p ?o }", "--param", "a=b"),
     ("query", "network-members", "--param", "network"),
     ("query", "--store", "/nonexistent/store", "ASK { ?s ?p ?o }"),
+    ("query", "--timeout", "0", "ASK { ?s ?p ?o }"),
     ("query",),
 ])
 def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     done = healthkg(*args)
     assert done.returncode == 2
     assert done.stderr.startswith("healthkg query: ")
+
+
+def test_runaway_query_is_stopped_at_its_deadline_with_exit_1() -> None:
+    # Three unrelated patterns: billions of combinations, minutes of work without a deadline.
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    started = time.monotonic()
+    done = healthkg("query", "--timeout", "1", runaway)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1
+    assert "ran past its deadline of 1 s" in done.stderr
+    assert elapsed < 20, f"stopped after {elapsed:.1f} s"
 
 
 def test_list_shows_every_named_query_and_its_parameters() -> None:

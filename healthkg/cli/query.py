@@ -4,21 +4,24 @@
     healthkg query NAME --param key=value       a named query of queries/
     healthkg query --list                       the named queries and their parameters
 
-Exit codes: 0 answered, 1 the query was refused (syntax error, bad parameter, deadline),
-2 usage error or unreadable input (unknown named query, missing store directory).
+Exit codes: 0 answered, 1 the query was refused (syntax error, bad parameter) or ran past
+its deadline (``--timeout``), 2 usage error or unreadable input (unknown named query,
+missing store directory).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from healthkg import namedqueries
 from healthkg.config import Settings, from_environment
-from healthkg.errors import HealthkgError, InputUnreadable
+from healthkg.errors import HealthkgError, InputUnreadable, QueryTimeout
 from healthkg.store.base import QueryOutcome, QueryRequest, Store
 
 #: Output formats: 'table' is for people; the others are what the store serialises.
@@ -65,6 +68,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--store", metavar="DIR",
                         help="An existing on-disk store (default: an in-memory store loaded "
                              "from the project's ontology/ and data/).")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="Deadline of the query (default: $HEALTHKG_QUERY_TIMEOUT or 10).")
     parser.add_argument("--list", action="store_true", help="List the named queries.")
     parser.set_defaults(func=run)
 
@@ -115,6 +120,32 @@ def _open_store(settings: Settings, store_dir: str | None) -> Store:
         settings = settings.with_overrides(memory=True)
     store: Store = DirectStore(settings)
     return store
+
+
+def _answer(store: Store, request: QueryRequest, timeout: float) -> QueryOutcome:
+    """Run the query in a worker thread and wait for it until the deadline at most.
+
+    pyoxigraph cannot be interrupted, but it releases the GIL while it evaluates: the main
+    thread wakes at the deadline and the command ends the whole process (see ``run``).
+    """
+    outcome: list[QueryOutcome] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(store.query(request, timeout=timeout))
+        except BaseException as exc:  # handed to the main thread, which reports it
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="healthkg-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise QueryTimeout(f"the query ran past its deadline of {timeout:g} s and was "
+                           "stopped (--timeout sets another deadline)")
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def _cell(term: dict[str, str] | None) -> str:
@@ -179,11 +210,20 @@ def run(args: argparse.Namespace) -> int:
             _list(settings)
             return 0
         request = _request(args, settings)
+        timeout = settings.query_timeout if args.timeout is None else args.timeout
+        if timeout <= 0:
+            raise UsageError("--timeout must be a positive number of seconds")
         store = _open_store(settings, args.store)
         try:
-            outcome = store.query(request, timeout=settings.query_timeout)
+            outcome = _answer(store, request, timeout)
+        except QueryTimeout as exc:
+            # The evaluation cannot be stopped in-process: end the process, as the
+            # service's engine does at a deadline.
+            print(f"healthkg query: {exc.title.lower()}: {exc.message}", file=sys.stderr,
+                  flush=True)
+            os._exit(1)
         finally:
-            store.close()
+            store.close()  # not reached after os._exit: nothing to close in a dead process
     except (UsageError, InputUnreadable) as exc:
         message = exc.message if isinstance(exc, HealthkgError) else str(exc)
         print(f"healthkg query: {message}", file=sys.stderr)
