@@ -276,7 +276,8 @@ def _parse_header(lines: list[str]) -> tuple[dict[str, str], list[Parameter], in
 
 def _projection(text: str) -> str | None:
     """The projection of the query's outer SELECT, or None when it is not a SELECT."""
-    body = re.sub(r"#[^\n]*", "", text)
+    # Comments start after white space; a '#' inside an IRI (def#Term) is not one.
+    body = re.sub(r"(^|\s)#[^\n]*", r"\1", text)
     match = re.search(r"\bSELECT\b(?P<projection>.*?)(?:\bWHERE\b|\{)", body,
                       re.IGNORECASE | re.DOTALL)
     if match is None or re.search(r"\b(CONSTRUCT|ASK|DESCRIBE)\b", body[:match.start()],
