@@ -25,7 +25,11 @@ MIX: list[tuple[str, str]] = [
      "application/sparql-results+json"),
     ("SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY ?type",
      "application/sparql-results+json"),
-    ("SELECT ?c ?super WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?super }"
+    # One-or-more, not zero-or-more: ORDER BY over every term of the store (what a
+    # zero-length path yields) can make pyoxigraph 0.5.13 abort ("comparison function does
+    # not correctly implement a total order"); the service survives an engine that dies
+    # (test_deadline), but this test is about concurrency, not crashes.
+    ("SELECT ?c ?super WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?super }"
      " ORDER BY ?c ?super LIMIT 50", "text/csv"),
     ("SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label "
      "FILTER(CONTAINS(LCASE(STR(?label)), \"organ\")) } ORDER BY ?s ?label",

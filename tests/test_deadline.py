@@ -3,6 +3,8 @@ one second, while another client's queries keep being answered, and no CPU is le
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -97,3 +99,35 @@ def test_after_a_deadline_nothing_burns_cpu_and_the_server_answers(server: Serve
     response = _ask(server, SIMPLE)
     assert response.status_code == 200
     assert len(response.json()["results"]["bindings"]) == 5
+
+
+def test_reads_in_flight_when_the_engine_dies_are_sent_again(server: Server) -> None:
+    errors: list[str] = []
+    answered = [0]
+    stop_at = time.monotonic() + 3.0
+
+    def client(number: int) -> None:
+        i = 0
+        while time.monotonic() < stop_at:
+            i += 1
+            # Distinct text, so that every request reaches the engine.
+            response = _ask(server, f"{SIMPLE} # client {number} request {i}", timeout=10)
+            if response.status_code != 200:
+                errors.append(f"{response.status_code} {response.text[:200]}")
+            answered[0] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    killed = []
+    for _ in range(3):
+        time.sleep(0.7)
+        pid = _engine_pid(server)
+        os.kill(pid, signal.SIGKILL)  # what a crash of the native code looks like
+        killed.append(pid)
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert answered[0] > 50
+    assert _engine_pid(server) not in killed
+    assert "restarting it" in server.log()

@@ -34,10 +34,6 @@ log = logging.getLogger("healthkg.engine")
 WATCHDOG_GRACE = 1.0
 
 
-class _Stop(Exception):
-    """Raised by the signal handler to leave the accept loop."""
-
-
 class Engine:
     """Serve one opened store to the HTTP workers."""
 
@@ -60,27 +56,26 @@ class Engine:
 
     # -- serving ---------------------------------------------------------------------------
 
-    def serve(self, listener: socket.socket) -> None:
-        """Accept connections until SIGTERM or SIGINT."""
+    def serve(self, listener: socket.socket, lifeline: int) -> None:
+        """Accept connections until the supervisor closes the lifeline pipe."""
         threading.Thread(target=self._watchdog, name="watchdog", daemon=True).start()
+        threading.Thread(target=self._accept, args=(listener,), name="accept",
+                         daemon=True).start()
+        # Ctrl-C reaches the whole process group, and the harness or a service manager may
+        # signal it too: the engine ignores them and stops when its supervisor says so,
+        # after the HTTP workers have finished their requests.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        while os.read(lifeline, 1):
+            pass
+        log.info("engine %d stopping", os.getpid())
+        self._shutdown()
 
-        def stop(signum: int, frame: object) -> None:
-            # Both the process group (Ctrl-C) and the supervisor may signal: stop once.
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            raise _Stop
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        try:
-            while True:
-                conn, _ = listener.accept()
-                threading.Thread(target=self._connection, args=(conn,), name="conn",
-                                 daemon=True).start()
-        except _Stop:
-            log.info("engine %d stopping", os.getpid())
-        finally:
-            self._shutdown()
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=self._connection, args=(conn,), name="conn",
+                             daemon=True).start()
 
     def _shutdown(self) -> None:
         # Reads in flight are simply dropped; a write in progress is allowed to finish.
@@ -165,10 +160,10 @@ class Engine:
 
 
 def run(settings: Settings, listener: socket.socket, run_dir: Path,
-        ready: Callable[[], None]) -> None:
-    """Open the store and serve it (the body of the engine process)."""
+        ready: Callable[[], None], lifeline: int) -> None:
+    """Open the store and serve it until ``lifeline`` (a pipe) reaches its end."""
     board = VersionBoard(run_dir / "version")
     opened = open_store(settings, run_dir)
     engine = Engine(settings, opened, board, run_dir)
     ready()
-    engine.serve(listener)
+    engine.serve(listener, lifeline)

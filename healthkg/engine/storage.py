@@ -69,12 +69,14 @@ def _open_memory(settings: Settings, run_dir: Path) -> OpenedStore:
     meta_file = run_dir / META_FILE
     store = pyoxigraph.Store()
     if snapshot.exists() and meta_file.exists():
-        store.bulk_load(path=str(snapshot), format=pyoxigraph.RdfFormat.N_QUADS)
+        # parse() keeps blank node labels (bulk_load would rename them): answers name the
+        # same blank nodes before and after a restart.
+        store.bulk_extend(pyoxigraph.parse(path=str(snapshot),
+                                           format=pyoxigraph.RdfFormat.N_QUADS))
         meta = _read_meta(meta_file)
         return _opened(store, str(meta["version"]), loaded=False, path=None)
-    payload = _project_nquads(settings)
-    store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
-    _write_atomically(snapshot, payload)
+    store.bulk_load(_project_nquads(settings), format=pyoxigraph.RdfFormat.N_QUADS)
+    _write_atomically(snapshot, store.dump(format=pyoxigraph.RdfFormat.N_QUADS))
     version = _files_version(settings)
     _write_meta(meta_file, version, store)
     return _opened(store, version, loaded=True, path=None)

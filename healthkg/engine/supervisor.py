@@ -4,8 +4,12 @@ Both are children of this process (gunicorn's arbiter reaps every child it has, 
 engine cannot be one of its children). The supervisor holds the engine's listening Unix
 socket across engine restarts: a connection made while the engine restarts waits in the
 socket's backlog instead of failing. A dead engine (killed at a query deadline) is forked
-again at once; SIGTERM or SIGINT stops both children and exits 0. Children die with the
-supervisor (``PR_SET_PDEATHSIG``), so nothing is orphaned even if it is killed.
+again at once, from this process, where everything it needs is already imported.
+
+Stopping (SIGTERM, SIGINT, SIGHUP): gunicorn is stopped first, so that requests in flight
+finish; then the engine, by closing its lifeline pipe (the engine ignores signals sent to
+the whole process group, such as Ctrl-C). The exit code is 0. Children die with the
+supervisor (``PR_SET_PDEATHSIG``), so nothing is orphaned even if it is killed outright.
 """
 
 from __future__ import annotations
@@ -38,7 +42,10 @@ AppFactory = Callable[[Settings, Store], Any]
 #: An engine dying this soon after it started counts as a failure to start.
 _QUICK_DEATH = 1.0
 _MAX_QUICK_DEATHS = 5
+#: Seconds the children have to stop before they are killed.
+_STOP_TIMEOUT = 30
 _PR_SET_PDEATHSIG = 1
+_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM)
 
 
 def _die_with_parent(sig: int) -> None:
@@ -64,6 +71,9 @@ class Supervisor:
         self.engine_pid: int | None = None
         self.web_pid: int | None = None
         self.stopping = False
+        self._lifeline: int | None = None
+        """Write end of the running engine's lifeline pipe; closing it stops the engine."""
+        self._listener: socket.socket | None = None
         self._engine_started = 0.0
         self._quick_deaths = 0
 
@@ -80,16 +90,21 @@ class Supervisor:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(str(run_dir / "engine.sock"))
         listener.listen(1024)
+        self._listener = listener
         VersionBoard(run_dir / "version", create=True).close()
-        signal.signal(signal.SIGTERM, self._on_stop)
-        signal.signal(signal.SIGINT, self._on_stop)
-        signal.signal(signal.SIGHUP, self._on_stop)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_stop)
 
         if not self._start_engine(listener, run_dir, wait=True):
+            self._stop_engine()
+            self._reap_all()
             return 0 if self.stopping else 1
-        self.web_pid = self._fork_web(listener, run_dir)
-        log.info("engine %s and web server %s started in %.0f ms", self.engine_pid,
-                 self.web_pid, (time.monotonic() - started) * 1000)
+        if not self.stopping:
+            self.web_pid = self._fork_web(listener, run_dir)
+            log.info("engine %s and web server %s started in %.0f ms", self.engine_pid,
+                     self.web_pid, (time.monotonic() - started) * 1000)
+        else:
+            self._stop_engine()
         exit_code = 0
         while self.engine_pid is not None or self.web_pid is not None:
             try:
@@ -99,34 +114,64 @@ class Supervisor:
             code = os.waitstatus_to_exitcode(status)
             if pid == self.engine_pid:
                 self.engine_pid = None
-                if not self.stopping and not self._restart_engine(listener, run_dir, code):
+                self._close_lifeline()
+                if self.stopping:
+                    # Requests still waiting for an engine fail at once rather than at
+                    # their deadline.
+                    self._close_listener()
+                elif not self._restart_engine(listener, run_dir, code):
                     exit_code = 1
-                    self._stop_children()
+                    self._stop()
             elif pid == self.web_pid:
                 self.web_pid = None
                 if not self.stopping:
                     log.error("web server exited unexpectedly (%s); stopping", code)
                     exit_code = code or 1
-                    self._stop_children()
-        listener.close()
+                    self._stop()
+                self._stop_engine()
+        self._close_listener()
+        signal.alarm(0)
         return exit_code
 
-    # -- signals ---------------------------------------------------------------------------
+    def _reap_all(self) -> None:
+        while True:
+            try:
+                os.waitpid(-1, 0)
+            except ChildProcessError:
+                return
+
+    # -- stopping --------------------------------------------------------------------------
 
     def _on_stop(self, signum: int, frame: object) -> None:
         if not self.stopping:
             log.info("received %s: stopping", signal.Signals(signum).name)
-        self._stop_children()
+        self._stop()
 
-    def _stop_children(self) -> None:
-        self.stopping = True
-        for pid in (self.web_pid, self.engine_pid):
-            if pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGTERM)
-        # Children that do not stop in time are killed: the process must end.
-        signal.signal(signal.SIGALRM, self._on_stop_timeout)
-        signal.alarm(30)
+    def _stop(self) -> None:
+        """Stop gunicorn (the engine follows when it has exited)."""
+        if not self.stopping:
+            self.stopping = True
+            # Children that do not stop in time are killed: the process must end.
+            signal.signal(signal.SIGALRM, self._on_stop_timeout)
+            signal.alarm(_STOP_TIMEOUT)
+        if self.web_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.web_pid, signal.SIGTERM)
+        else:
+            self._stop_engine()
+
+    def _stop_engine(self) -> None:
+        self._close_lifeline()
+
+    def _close_lifeline(self) -> None:
+        if self._lifeline is not None:
+            os.close(self._lifeline)
+            self._lifeline = None
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     def _on_stop_timeout(self, signum: int, frame: object) -> None:
         for pid in (self.web_pid, self.engine_pid):
@@ -139,11 +184,15 @@ class Supervisor:
 
     def _start_engine(self, listener: socket.socket, run_dir: Path, *, wait: bool) -> bool:
         ready_r, ready_w = os.pipe()
+        life_r, life_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the engine
             os.close(ready_r)
-            self._engine_main(listener, run_dir, ready_w)
+            os.close(life_w)
+            self._engine_main(listener, run_dir, ready_w, life_r)
         os.close(ready_w)
+        os.close(life_r)
+        self._lifeline = life_w
         self.engine_pid = pid
         self._engine_started = time.monotonic()
         try:
@@ -164,19 +213,21 @@ class Supervisor:
                 return False
         return False
 
-    def _engine_main(self, listener: socket.socket, run_dir: Path, ready_w: int) -> None:
+    def _engine_main(self, listener: socket.socket, run_dir: Path, ready_w: int,
+                     lifeline: int) -> None:
         code = 1
         try:
             _die_with_parent(signal.SIGKILL)
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
+            for sig in _SIGNALS:
                 signal.signal(sig, signal.SIG_DFL)
+
             def ready() -> None:
                 # A restarted engine is not waited for: its pipe may have no reader.
                 with contextlib.suppress(OSError):
                     os.write(ready_w, b"1")
                 os.close(ready_w)
 
-            service.run(self.settings, listener, run_dir, ready)
+            service.run(self.settings, listener, run_dir, ready, lifeline)
             code = 0
         except SystemExit as exc:
             code = _exit_code(exc)
@@ -207,9 +258,11 @@ class Supervisor:
             return pid
         code = 1
         try:
+            # Only the supervisor may hold the engine's socket and lifeline.
             listener.close()
+            self._close_lifeline()
             _die_with_parent(signal.SIGTERM)
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
+            for sig in _SIGNALS:
                 signal.signal(sig, signal.SIG_DFL)
             from healthkg.engine.web import WebServer
             from healthkg.store.engine import EngineStore
