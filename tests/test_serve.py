@@ -3,8 +3,10 @@ an on-disk store is loaded once and reused; SIGTERM and Ctrl-C stop every proces
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -112,8 +114,6 @@ def test_stopping_exits_0_and_leaves_no_process(how: str, tmp_path: Path) -> Non
     if how.startswith("SIGTERM"):
         server.process.send_signal(signal.SIGTERM)
     else:
-        import os
-
         os.killpg(session, signal.SIGINT)
     assert server.process.wait(20) == 0, server.log()
     deadline = time.monotonic() + 5
@@ -133,3 +133,35 @@ def test_killing_the_server_outright_leaves_no_orphan(tmp_path: Path) -> None:
     while session_members(session) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert session_members(session) == []
+
+
+def _slow_query() -> str:
+    # About a second of evaluation, whatever the data: a count over 8 million combinations.
+    values = " ".join(str(i) for i in range(200))
+    return (f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {values} }} "
+            f"VALUES ?b {{ {values} }} VALUES ?c {{ {values} }} FILTER(?a + ?b != ?c) }}")
+
+
+@pytest.mark.parametrize("to_group", [False, True], ids=["to the server", "to the group"])
+def test_sigterm_lets_a_query_in_flight_finish(to_group: bool, tmp_path: Path) -> None:
+    server = Server(args=["--memory", "--tokens", str(tmp_path / "tokens.json")]).start()
+    assert server.process is not None
+    result: dict[str, requests.Response] = {}
+
+    def ask() -> None:
+        result["response"] = requests.post(
+            server.url + "sparql", data={"query": _slow_query()},
+            headers={"Accept": "application/sparql-results+json"}, timeout=30)
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    time.sleep(0.3)
+    if to_group:
+        os.killpg(server.process.pid, signal.SIGTERM)
+    else:
+        server.process.send_signal(signal.SIGTERM)
+    thread.join()
+    assert server.process.wait(20) == 0
+    response = result["response"]
+    assert response.status_code == 200, response.text
+    assert int(response.json()["results"]["bindings"][0]["n"]["value"]) > 7_000_000
