@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from healthkg import errors
+from healthkg import dump, errors
 from healthkg.config import Settings
 from healthkg.engine import THREADS_PER_WORKER, protocol
 from healthkg.engine.storage import OpenedStore, count, open_store, record_version
@@ -106,6 +106,11 @@ class Engine:
                 return protocol.outcome_to_frame(self._query(request, timeout))
             if op == "stats":
                 return {"ok": True, "stats": self.stats()}, b""
+            if op == "dump":
+                media_type = str(header.get("media_type", ""))
+                body = dump.serialise(
+                    self.opened.store.quads_for_pattern(None, None, None, None), media_type)
+                return {"ok": True, "media_type": media_type}, body
             if op == "ping":
                 return {"ok": True, "pid": os.getpid(), "version": self.board.read()}, b""
             raise errors.BadRequest(f"unknown engine operation {op!r}")

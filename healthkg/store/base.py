@@ -61,6 +61,13 @@ class Store(Protocol):
         """The current dataset version (changes with every accepted write)."""
         ...
 
+    def dump(self, media_type: str) -> bytes:
+        """Every quad of the store, sorted, as ``media_type`` (see ``healthkg.dump``).
+
+        Never cut by the query row limit.
+        """
+        ...
+
     def stats(self) -> dict[str, int]:
         """Counts describing the store, at least ``quads`` and ``graphs``."""
         ...

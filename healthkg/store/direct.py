@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from healthkg import dataset
+from healthkg import dataset, dump
 from healthkg.config import Settings
 from healthkg.execution import execute
 from healthkg.store.base import QueryOutcome, QueryRequest
@@ -72,6 +72,11 @@ class DirectStore:
         with self._lock:
             self._store.load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
             self._generation += 1
+
+    def dump(self, media_type: str) -> bytes:
+        """Every quad, sorted, as ``media_type`` (Turtle, TriG, N-Quads or JSON-LD)."""
+        return dump.serialise(self._store.quads_for_pattern(None, None, None, None),
+                              media_type)
 
     def version(self) -> str:
         """The dataset version: this opening's token and the number of changes since."""

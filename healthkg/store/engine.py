@@ -28,6 +28,8 @@ from healthkg.store.base import QueryOutcome, QueryRequest
 RETRY_AFTER = 1
 #: Deadline of the small control operations (stats, ping).
 CONTROL_TIMEOUT = 10.0
+#: Deadline of a full dump (not an interactive query; large stores take a while).
+DUMP_TIMEOUT = 300.0
 
 
 class _Link:
@@ -64,6 +66,11 @@ class EngineStore:
             self._reset_after_fork()
             self._board = VersionBoard(self.run_dir / "version")
         return self._board.read()
+
+    def dump(self, media_type: str) -> bytes:
+        """Every quad, sorted, as ``media_type`` (never cut by the row limit)."""
+        _, body = self._call({"op": "dump", "media_type": media_type}, DUMP_TIMEOUT)
+        return body
 
     def stats(self) -> dict[str, int]:
         """Counts describing the store (``quads``, ``graphs``) and the engine's pid."""
