@@ -7,7 +7,19 @@ import time
 import flask
 
 from healthkg.config import Settings
-from healthkg.http import errors, health, queries, sparql
+from healthkg.http import (
+    compression,
+    dumps,
+    errors,
+    health,
+    home,
+    queries,
+    resources,
+    search,
+    sparql,
+    state,
+    void,
+)
 from healthkg.http.cache import ResultCache
 from healthkg.http.context import EXTENSION, Context
 from healthkg.store.base import Store
@@ -29,7 +41,13 @@ def create_app(settings: Settings, store: Store | None = None) -> flask.Flask:
     app.extensions[EXTENSION] = context
     for blueprint in (sparql.blueprint, queries.blueprint, health.blueprint):
         app.register_blueprint(blueprint)
+    # Linked data: dereferencing, pages, search, dumps, VoID (see docs/HTTP.md).
+    state.install(app, settings.public_base)
+    for blueprint in (home.blueprint, resources.blueprint, search.blueprint,
+                      dumps.blueprint, void.blueprint):
+        app.register_blueprint(blueprint)
     errors.register(app)
+    compression.register(app)
 
     @app.before_request
     def _start_clock() -> None:
