@@ -64,6 +64,10 @@ def triples(endpoint: str, settings: Settings) -> list[pyoxigraph.Triple]:
             "dataset and take precedence over FROM and FROM NAMED, which never fetch "
             "anything.", language="en")),
     ]
+    # The VoID/DCAT description of the dataset (served at /.well-known/void).
+    root = endpoint.rstrip("/").rsplit("/", 1)[0] + "/"
+    out.append(pyoxigraph.Triple(dataset, iri("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+                                 iri(root + ".well-known/void")))
     if settings.allow_service:
         out.append(pyoxigraph.Triple(service, iri(SD + "feature"),
                                      iri(SD + "BasicFederatedQuery")))
