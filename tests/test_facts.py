@@ -9,6 +9,8 @@ from typing import Any
 
 import pyoxigraph
 import pytest
+from rdflib import URIRef
+from rdflib.namespace import SKOS
 
 from healthkg import dataset
 from tests.harness import ROOT
@@ -110,3 +112,19 @@ def test_quote_of_a_statement_is_found_by_sparql(store: pyoxigraph.Store,
     start, end = int(rows[0]["start"].value), int(rows[0]["end"].value)
     assert "800 researchers" in quote
     assert text[start:end] == quote
+
+
+def test_no_label_is_made_from_an_iri_slug(project_root: Path) -> None:
+    # A label such as "chu-rennes in the Rennes research federation" copies an IRI's local
+    # name instead of the organisation's own name.
+    data = dataset.load(dataset.default_paths(project_root))
+    iris = {term for quad in data.quads((None, None, None, None)) for term in quad[:3]
+            if isinstance(term, URIRef)}
+    slugs = {str(iri).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] for iri in iris}
+    slugs = {s for s in slugs if re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", s)}
+    assert "chu-rennes" in slugs  # the check sees the local names it must look for
+    found = []
+    for subject, _p, label, _g in data.quads((None, SKOS.prefLabel, None, None)):
+        tokens = set(re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+", str(label)))
+        found += [(str(subject), str(label)) for token in tokens if token in slugs]
+    assert found == []
