@@ -11,8 +11,6 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from rdflib import RDF, Literal, URIRef
-
 from healthkg.config import BASE_IRI
 
 if TYPE_CHECKING:  # only the types: rendering must not import pyshacl (slow to import)
@@ -99,27 +97,17 @@ def summary(report: Report) -> str:
     return f"does not conform: {', '.join(parts) or 'no results'} on {where}"
 
 
-def _value_terms(report: Report) -> dict[tuple[str, str], str]:
-    """Offending values written as terms ("25" vs 25, <iri>), keyed by focus and plain value.
-
-    A person fixing a datatype error needs to see the quotes, which ``Violation.value``
-    (plain text) drops; the W3C report graph still has the term.
-    """
-    found: dict[tuple[str, str], set[str]] = {}
-    sh = "http://www.w3.org/ns/shacl#"
-    graph = report.graph
-    for result in graph.subjects(RDF.type, URIRef(sh + "ValidationResult")):
-        focus = graph.value(result, URIRef(sh + "focusNode"))
-        value = graph.value(result, URIRef(sh + "value"))
-        if focus is None or not isinstance(value, URIRef | Literal):
-            continue
-        if isinstance(value, URIRef):
-            term = compact(str(value)) or str(value)
-            term = term if term != str(value) else f"<{value}>"
-        else:
-            term = value.n3()
-        found.setdefault((str(focus), str(value)), set()).add(term)
-    return {key: terms.pop() for key, terms in found.items() if len(terms) == 1}
+def _shown_value(violation: Violation) -> str | None:
+    """The offending value for a person: literals as terms, with the quotes that may be the
+    mistake ("25", not 25); IRIs shortened with a well-known prefix or written <...>."""
+    term = violation.value_term
+    if term is None:
+        return compact(violation.value)
+    if term.startswith("<") and term.endswith(">"):
+        iri = term[1:-1]
+        shortened = compact(iri)
+        return shortened if shortened != iri else term
+    return term
 
 
 def _constraint_name(constraint: str) -> str:
@@ -130,7 +118,6 @@ def _constraint_name(constraint: str) -> str:
 def to_text(report: Report) -> str:
     """The report for a person: grouped by resource, then a summary line."""
     lines: list[str] = []
-    terms = _value_terms(report)
     for focus, label, violations in group(report.violations):
         lines.append(f"{label} <{focus}>" if label else f"<{focus}>")
         for violation in violations:
@@ -138,8 +125,7 @@ def to_text(report: Report) -> str:
             if violation.path:
                 lines.append(f"    path:  {compact(violation.path)}")
             if violation.value is not None:
-                value = terms.get((focus, violation.value), compact(violation.value))
-                lines.append(f"    value: {value}")
+                lines.append(f"    value: {_shown_value(violation)}")
             constraint = f" ({_constraint_name(violation.constraint)})" \
                 if violation.constraint else ""
             lines.append(f"    shape: {compact(violation.shape)}{constraint}")
@@ -157,7 +143,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         "resources": [
             {"focus": focus, "label": label, "violations": [
                 {"severity": severity_name(v.severity), "message": v.message, "path": v.path,
-                 "value": v.value, "shape": v.shape, "constraint": v.constraint}
+                 "value": v.value, "value_term": v.value_term, "shape": v.shape,
+                 "constraint": v.constraint}
                 for v in violations]}
             for focus, label, violations in group(report.violations)],
     }

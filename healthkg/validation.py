@@ -35,6 +35,9 @@ class Violation:
     shape: str
     severity: str  # "Violation" | "Warning" | "Info"
     constraint: str  # e.g. "sh:MinCountConstraintComponent"
+    #: The offending value as an N-Triples term ("25" vs 25, <iri>), which ``value`` (plain
+    #: text, for reading) cannot tell apart; None when there is no value.
+    value_term: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,14 @@ def _text(graph: rdflib.Graph, node: Node | None) -> str | None:
     return str(node)
 
 
+def _term(graph: rdflib.Graph, node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef | Literal):
+        return node.n3()
+    return _text(graph, node)  # a blank node: its description, its label means nothing
+
+
 def _message(results: rdflib.Graph, result: Node) -> str:
     messages = [o for o in results.objects(result, SH.resultMessage)
                 if isinstance(o, Literal)]
@@ -120,17 +131,20 @@ def _violations(results: rdflib.Graph, data: rdflib.Graph) -> tuple[Violation, .
         constraint = str(component) if component is not None else ""
         if constraint.startswith(str(SH)):
             constraint = "sh:" + constraint[len(str(SH)):]
+        value = results.value(result, SH.value)
         found.append(Violation(
             focus=str(focus),
             focus_label=_label(data, focus) if focus is not None else None,
             path=_text(results, results.value(result, SH.resultPath)),
-            value=_text(results, results.value(result, SH.value)),
+            value=_text(results, value),
+            value_term=_term(results, value),
             message=_message(results, result),
             shape=_text(results, shape) or "",
             severity=_SEVERITIES.get(severity, str(severity)),  # type: ignore[call-overload]
             constraint=constraint,
         ))
-    found.sort(key=lambda v: (v.focus, v.path or "", v.shape, v.message, v.value or ""))
+    found.sort(key=lambda v: (v.focus, v.path or "", v.shape, v.message, v.value or "",
+                              v.value_term or ""))
     return tuple(found)
 
 

@@ -74,6 +74,7 @@ def test_json_report_parses_and_groups_by_resource() -> None:
     violation = resources[COUNT]["violations"][0]
     assert violation["path"] == "https://schema.org/value"
     assert violation["value"] == "25"
+    assert violation["value_term"] == '"25"'  # a string, not the number 25
     assert violation["severity"] == "Violation"
     assert violation["shape"] == BASE + "shapes#CountExactValue"
     assert report["counts"] == {"Violation": 3}
@@ -168,3 +169,22 @@ def test_text_groups_are_ordered_by_label_and_violations_by_severity() -> None:
     assert text.index("Violation: first") < text.index("Warning: second")
     assert text.splitlines()[-1] == \
         "does not conform: 2 violations, 1 warning, 1 info on 3 resources"
+
+
+def test_json_value_term_tells_a_string_from_a_number_and_an_iri() -> None:
+    string = Violation(focus=COUNT, focus_label=None, path=None, value="25", message="m",
+                       shape=BASE + "shapes#Example", severity="Violation",
+                       constraint="sh:DatatypeConstraintComponent", value_term='"25"')
+    number = Violation(focus=COUNT, focus_label=None, path=None, value="25", message="n",
+                       shape=BASE + "shapes#Example", severity="Violation",
+                       constraint="sh:MaxInclusiveConstraintComponent",
+                       value_term='"25"^^<http://www.w3.org/2001/XMLSchema#integer>')
+    iri = Violation(focus=COUNT, focus_label=None, path=None, value=BASE + "def#Exact",
+                    message="o", shape=BASE + "shapes#Example", severity="Violation",
+                    constraint="sh:InConstraintComponent", value_term=f"<{BASE}def#Exact>")
+    rendered = report.to_dict(_report(string, number, iri))
+    terms = {v["message"]: v["value_term"] for v in rendered["resources"][0]["violations"]}
+    assert terms == {"m": '"25"', "n": '"25"^^<http://www.w3.org/2001/XMLSchema#integer>',
+                     "o": f"<{BASE}def#Exact>"}
+    text = report.to_text(_report(string, number, iri))
+    assert 'value: "25"\n' in text and "value: rh:Exact\n" in text

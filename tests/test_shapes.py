@@ -95,6 +95,7 @@ def test_report_carries_labels_paths_and_constraints(shapes: rdflib.Graph,
     assert violation.focus_label == "Example network researchers"
     assert violation.path == "https://schema.org/value"
     assert violation.value == "40"
+    assert violation.value_term == '"40"'  # the N-Triples form keeps the quotes
     assert {v.constraint for v in report.violations} == {
         "sh:DatatypeConstraintComponent", "sh:MinInclusiveConstraintComponent"}
 
