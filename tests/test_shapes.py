@@ -8,6 +8,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 import rdflib
+import rdflib.collection
 from rdflib.namespace import RDF, RDFS, SH
 
 from healthkg import dataset, validation
@@ -165,3 +166,29 @@ def test_shipped_data_with_a_count_lacking_its_wording_fails(project_root: Path,
     assert {(v.focus, v.shape) for v in report.violations} == {
         (str(count), "https://w3id.org/rennes-health/shapes#CountWording")}
     assert report.violations[0].focus_label == "Biogenouest researchers"
+
+
+def test_every_shape_is_named_by_an_iri_under_the_shapes_namespace(
+        shapes: rdflib.Graph) -> None:
+    # A blank-node shape would be reported as an arbitrary label no one can look up.
+    found = _shapes_of(shapes) | set(shapes.subjects(SH.path, None))
+    for predicate in (SH.node, SH.qualifiedValueShape, SH["not"], SH.sparql):
+        found |= set(shapes.objects(None, predicate))
+    for predicate in (SH["or"], SH.xone, SH["and"]):
+        for head in shapes.objects(None, predicate):
+            found |= set(rdflib.collection.Collection(shapes, head))
+    assert len(found) > 60
+    assert sorted(str(s) for s in found
+                  if not str(s).startswith("https://w3id.org/rennes-health/shapes#")) == []
+
+
+def test_source_document_without_title_is_reported_by_a_named_shape(
+        project_root: Path, shapes: rdflib.Graph) -> None:
+    data = dataset.load(dataset.default_paths(project_root))
+    source = rdflib.URIRef("https://w3id.org/rennes-health/id/source/rennes-health-cluster")
+    title = rdflib.URIRef("http://purl.org/dc/terms/title")
+    for s, p, o, g in list(data.quads((source, title, None, None))):
+        data.graph(g).remove((s, p, o))
+    report = validation.validate(data, shapes, focus_nodes=[source])
+    assert {(v.focus, v.shape) for v in report.violations} == {
+        (str(source), "https://w3id.org/rennes-health/shapes#SourceDocumentTitle")}
