@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from html import escape
 
 import pyoxigraph
 import rdflib
@@ -78,23 +79,60 @@ def pylode_html(triples: list[pyoxigraph.Triple]) -> str:
     """pyLODE's documentation of the graph, made to load offline; raises when pyLODE fails."""
     from pylode import OntPub  # imported lazily: it loads its background ontologies
 
-    html = str(OntPub(to_rdflib(triples)).make_html(include_css=True))
+    # pyLODE takes a skos:ConceptScheme for the document's ontology when there is one
+    # (the ontology declares a few schemes of its own): hide that typing from it.
+    scheme = SKOS + "ConceptScheme"
+    shown = [t for t in triples if not (t.predicate.value == RDF_TYPE
+                                        and isinstance(t.object, pyoxigraph.NamedNode)
+                                        and t.object.value == scheme)]
+    html = str(OntPub(to_rdflib(shown)).make_html(include_css=True))
     html = _EXTERNAL_TAGS.sub("", html)
-    return _anchor_terms(html, triples)
+    html = _anchor_terms(html, triples)
+    return _append_missing(html, triples)
+
+
+def _append_missing(html: str, triples: list[pyoxigraph.Triple]) -> str:
+    # Terms pyLODE does not document (SHACL shapes, for instance) get a plain list, so
+    # that every hash IRI of the document lands somewhere.
+    ids = set(re.findall(r'id="([^"]*)"', html))
+    missing = [t for t in terms(triples) if "#" in t.iri
+               and t.iri.rsplit("#", 1)[1] not in ids]
+    if not missing:
+        return html
+    rows = "".join(
+        f'<tr id="{escape(t.iri.rsplit("#", 1)[1])}"><td><code>{escape(t.iri)}</code><br>'
+        f"{escape(t.label)}</td><td>{escape(t.kind)}</td><td>{escape(t.definition)}</td></tr>"
+        for t in missing)
+    section = ('<section id="other-terms" style="margin:2rem"><h2>Other terms</h2>'
+               "<table><tr><th>Term</th><th>Kind</th><th>Definition or message</th></tr>"
+               f"{rows}</table></section>")
+    cut = html.rfind("</body>")
+    return html[:cut] + section + html[cut:] if cut >= 0 else html + section
+
+
+_ENTITY = re.compile(r'<div class="[^"]*\bentity" id="([^"]*)">')
+_IRI_ROW = re.compile(r"<th>IRI</th>\s*<td>\s*<code>([^<]+)</code>")
 
 
 def _anchor_terms(html: str, triples: list[pyoxigraph.Triple]) -> str:
-    names = {local_name(t.subject.value) for t in triples
-             if isinstance(t.subject, pyoxigraph.NamedNode) and "#" in t.subject.value}
-    lowered = {n.lower() for n in names}
-    for name in sorted(names):
-        low = name.lower()
-        if low == name or f'id="{name}"' in html or low in names:
+    # pyLODE makes section ids from labels (in whichever language it picks): add an anchor
+    # named by each term's fragment, so that def#Term lands on the term's section.
+    del triples  # the IRIs are read from the sections themselves
+    ids = set(re.findall(r'id="([^"]*)"', html))
+    out, last = [], 0
+    for match in _ENTITY.finditer(html):
+        row = _IRI_ROW.search(html, match.end(), match.end() + 3000)
+        if row is None or "#" not in row.group(1):
             continue
-        if html.count(f'id="{low}"') == 1 and sum(1 for n in lowered if n == low) == 1:
-            html = html.replace(f'id="{low}"', f'id="{name}"')
-            html = html.replace(f'href="#{low}"', f'href="#{name}"')
-    return html
+        fragment = row.group(1).rsplit("#", 1)[1]
+        if fragment in ids or not re.fullmatch(r"[A-Za-z0-9_.-]+", fragment):
+            continue
+        ids.add(fragment)
+        out.append(html[last:match.end()])
+        out.append(f'<span id="{fragment}"></span>')
+        last = match.end()
+    out.append(html[last:])
+    return "".join(out)
 
 
 def terms(triples: list[pyoxigraph.Triple]) -> list[Term]:

@@ -53,6 +53,13 @@ def _add_vary(response: flask.Response, name: str) -> None:
                                               name])
 
 
+def would_compress(mimetype: str, size: int) -> bool:
+    """Whether a 200 of this type and size would be gzipped for the current request."""
+    return (mimetype.startswith(_TEXTUAL) and size >= MIN_SIZE
+            and flask.request.method != "HEAD"
+            and accepts_gzip(flask.request.headers.get("Accept-Encoding")))
+
+
 def compress(response: flask.Response) -> flask.Response:
     """Gzip the response when worthwhile and accepted (the after_request hook)."""
     mimetype = response.mimetype or ""

@@ -15,6 +15,7 @@ from datetime import datetime
 import flask
 from werkzeug.http import http_date, parse_date
 
+from healthkg.http import compression
 from healthkg.http.protocol import content_type
 from healthkg.http.state import current
 
@@ -67,6 +68,9 @@ def respond(body: bytes | str, media_type: str, *, version: str, variant: Sequen
     response = flask.Response(b"" if fresh else body, status=304 if fresh else status,
                               content_type=content_type(media_type))
     response.headers["ETag"] = tag
+    if fresh and compression.would_compress(media_type, len(body)):
+        # The 200 this replaces was gzip-encoded and carried the weak form of the tag.
+        response.headers["ETag"] = "W/" + tag
     response.headers["Last-Modified"] = http_date(modified)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["Access-Control-Expose-Headers"] = EXPOSED
