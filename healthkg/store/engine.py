@@ -74,7 +74,11 @@ class EngineStore:
 
     def stats(self) -> dict[str, int]:
         """Counts describing the store (``quads``, ``graphs``) and the engine's pid."""
-        reply, _ = self._call({"op": "stats"}, CONTROL_TIMEOUT)
+        # An engine that cannot answer this in time is hung: it is killed and restarted.
+        hung = errors.ServiceUnavailable(
+            f"The query engine did not answer within {CONTROL_TIMEOUT:g} s and is being "
+            "restarted.", headers={"Retry-After": str(RETRY_AFTER)})
+        reply, _ = self._call({"op": "stats"}, CONTROL_TIMEOUT, on_deadline=hung)
         return {str(k): int(v) for k, v in reply["stats"].items()}
 
     def close(self) -> None:
@@ -97,9 +101,12 @@ class EngineStore:
                 protocol.send_frame(link.sock, header)
                 reply, body = protocol.recv_frame(link.sock)
             except TimeoutError as exc:
-                if link is not None:
-                    # The only way to stop native evaluation: kill the engine running it.
-                    self._kill(link)
+                if link is None:
+                    raise errors.ServiceUnavailable(
+                        "The query engine did not accept the request in time; please send "
+                        "it again.", headers={"Retry-After": str(RETRY_AFTER)}) from exc
+                # The only way to stop native evaluation: kill the engine running it.
+                self._kill(link)
                 raise on_deadline or self._deadline_error(timeout) from exc
             except (protocol.ConnectionLost, ConnectionError, FileNotFoundError) as exc:
                 # The engine died (another request's deadline, a crash): reads are
