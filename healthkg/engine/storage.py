@@ -76,7 +76,7 @@ def _open_memory(settings: Settings, run_dir: Path) -> OpenedStore:
         meta = _read_meta(meta_file)
         return _opened(store, str(meta["version"]), loaded=False, path=None)
     store.bulk_load(_project_nquads(settings), format=pyoxigraph.RdfFormat.N_QUADS)
-    _write_atomically(snapshot, store.dump(format=pyoxigraph.RdfFormat.N_QUADS))
+    _write_atomically(snapshot, store.dump(format=pyoxigraph.RdfFormat.N_QUADS) or b"")
     version = _files_version(settings)
     _write_meta(meta_file, version, store)
     return _opened(store, version, loaded=True, path=None)
