@@ -9,6 +9,7 @@ from typing import Any
 
 import pyoxigraph
 import pytest
+import rdflib
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
@@ -128,3 +129,58 @@ def test_no_label_is_made_from_an_iri_slug(project_root: Path) -> None:
         tokens = set(re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+", str(label)))
         found += [(str(subject), str(label)) for token in tokens if token in slugs]
     assert found == []
+
+
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "one hundred": 100}
+SCHEMA = "https://schema.org/"
+PROVENANCE_GRAPH = "https://w3id.org/rennes-health/id/graph/provenance"
+
+
+def _numbers_in(quote: str) -> set[int]:
+    found = {int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*\d|\d", quote)}
+    found |= {v for w, v in NUMBER_WORDS.items() if re.search(rf"\b{w}\b", quote, re.I)}
+    return found
+
+
+def _quotes(data: rdflib.Dataset) -> dict[str, str]:
+    provenance = data.graph(URIRef(PROVENANCE_GRAPH))
+    return {str(fact): str(quote) for fact, quote in
+            provenance.subject_objects(URIRef("http://www.w3.org/ns/prov#value"))}
+
+
+@pytest.fixture(scope="module")
+def data(project_root: Path) -> rdflib.Dataset:
+    """The shipped data with its named graphs."""
+    return dataset.load(dataset.default_paths(project_root))
+
+
+def test_every_count_in_a_fact_states_a_number_of_its_quote(data: rdflib.Dataset) -> None:
+    # A list of five items is not the statement "five areas": a count the source does not
+    # state in words or digits belongs in an inference, not in a fact.
+    quotes = _quotes(data)
+    checked = 0
+    for prop in ("value", "minValue"):
+        for _count, _p, number, graph in data.quads((None, URIRef(SCHEMA + prop), None, None)):
+            if not str(graph).startswith(FACT):
+                continue
+            checked += 1
+            assert int(str(number)) in _numbers_in(quotes[str(graph)]), (graph, number)
+    assert checked >= 14
+
+
+def test_every_location_in_a_fact_is_stated_by_its_quote(data: rdflib.Dataset) -> None:
+    # "CHU de Rennes" names a place without saying the hospital is there: a location read
+    # from a name is an inference.
+    quotes = _quotes(data)
+    located = 0
+    for _thing, _p, place, graph in data.quads((None, URIRef(SCHEMA + "location"), None, None)):
+        if not str(graph).startswith(FACT):
+            continue
+        located += 1
+        names = {str(label) for _s, _l, label, _g
+                 in data.quads((place, SKOS.prefLabel, None, None))}
+        quote = quotes[str(graph)]
+        assert any(re.search(rf"\bin {re.escape(n)}\b", quote, re.I) for n in names), \
+            (graph, place)
+    assert located >= 3
