@@ -34,6 +34,7 @@ from healthkg.config import Settings
 # Imported before any fork, so that a restarted engine starts without importing anything.
 from healthkg.engine import service
 from healthkg.engine.version import VersionBoard
+from healthkg.errors import HealthkgError
 from healthkg.store.base import Store
 
 log = logging.getLogger("healthkg.engine")
@@ -208,7 +209,7 @@ class Supervisor:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 self.engine_pid = None
-                log.error("the engine could not open the store (exit status %s)",
+                log.error("the service cannot start (the engine exited with status %s)",
                           os.waitstatus_to_exitcode(status))
                 return False
         return False
@@ -231,6 +232,9 @@ class Supervisor:
             code = 0
         except SystemExit as exc:
             code = _exit_code(exc)
+        except (OSError, ValueError, RuntimeError, HealthkgError) as exc:
+            # What a person can fix: a store in use or unreadable, a data file with an error.
+            log.error("the engine cannot open the store: %s", exc)
         except BaseException:
             traceback.print_exc()
         finally:
