@@ -89,7 +89,8 @@ class Page:
 def words(name: str) -> str:
     """'hasPlatformSpeciality' -> 'has platform speciality'."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")
-    return spaced[:1].lower() + spaced[1:] if spaced[1:2].islower() else spaced
+    # Lower-case each word but keep acronyms (ROR, SPARQL) as they are.
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in spaced.split())
 
 
 class Labeller:

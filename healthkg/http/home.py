@@ -12,9 +12,10 @@ from healthkg.http.state import current as ld
 from healthkg.http.void import statistics
 from healthkg.lookup import select
 from healthkg.namespaces import ORG, RDF_TYPE, RDFS, SKOS, local_name
+from healthkg.presentation import words
 
 blueprint = flask.Blueprint("home", __name__, template_folder="templates",
-                            static_folder="static", static_url_path="/static")
+                            static_folder="static", static_url_path="/assets")
 
 ORGANISATIONS = f"""
 SELECT ?o (SAMPLE(?en) AS ?label) (SAMPLE(?any) AS ?other) (SAMPLE(?t) AS ?type) WHERE {{
@@ -38,7 +39,7 @@ def organisations() -> list[tuple[str, str, str]]:
             label = row.get("label") or row.get("other")
             kind = row.get("type")
             out.append((row["o"].value, label.value if label else local_name(row["o"].value),
-                        local_name(kind.value) if kind else ""))
+                        words(local_name(kind.value)) if kind else ""))
         return sorted(out, key=lambda item: (item[1].casefold(), item[0]))
 
     found: list[tuple[str, str, str]] = ld().memo.get(version, "organisations", compute)
