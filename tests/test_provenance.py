@@ -145,3 +145,16 @@ def test_external_identifiers_sit_in_sourced_graphs(data: rdflib.Dataset,
     assert links
     for _s, _p, _o, graph in links:
         assert provenance.value(graph, DCTERMS.source) is not None, graph
+
+
+def test_official_codes_of_places_sit_in_sourced_linksets(data: rdflib.Dataset,
+                                                          provenance: rdflib.Graph) -> None:
+    codes = [(s, o, g) for s, _p, o, g in data.quads((None, SKOS.notation, None, None))
+             if str(s).startswith(BASE + "id/place/")]
+    assert codes
+    for place, code, graph in codes:
+        assert isinstance(code, rdflib.Literal) and str(code.datatype).startswith(
+            BASE + "def#"), (place, code)  # the datatype names the code list
+        assert (graph, RDF.type, VOID.Linkset) in provenance, (place, code)
+        assert provenance.value(graph, DCTERMS.source) is not None, graph
+        assert provenance.value(graph, VOID.linkPredicate) == SKOS.notation, graph
