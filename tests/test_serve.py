@@ -3,6 +3,7 @@ an on-disk store is loaded once and reused; SIGTERM and Ctrl-C stop every proces
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -165,3 +166,19 @@ def test_sigterm_lets_a_query_in_flight_finish(to_group: bool, tmp_path: Path) -
     response = result["response"]
     assert response.status_code == 200, response.text
     assert int(response.json()["results"]["bindings"][0]["n"]["value"]) > 7_000_000
+
+
+def test_reusing_a_store_loaded_from_other_files_says_so(tmp_path: Path) -> None:
+    args = ["--store", str(tmp_path / "store"), "--tokens", str(tmp_path / "tokens.json")]
+    Server(args=args).start().stop()
+    meta_file = tmp_path / "store" / "healthkg.json"
+    meta = json.loads(meta_file.read_text())
+    assert meta["files"] == meta["version"]
+    meta["files"] = "c-files-of-another-checkout"
+    meta_file.write_text(json.dumps(meta))
+    server = Server(args=args).start()
+    try:
+        assert "changed since" in server.log()
+        assert _health(server)["version"] == meta["version"]
+    finally:
+        server.stop()

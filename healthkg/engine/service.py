@@ -23,7 +23,7 @@ from typing import Any
 from healthkg import dump, errors
 from healthkg.config import Settings
 from healthkg.engine import THREADS_PER_WORKER, protocol
-from healthkg.engine.storage import OpenedStore, count, open_store, record_version
+from healthkg.engine.storage import OpenedStore, open_store, record_version
 from healthkg.engine.version import VersionBoard
 from healthkg.execution import execute
 from healthkg.store.base import QueryOutcome, QueryRequest
@@ -141,14 +141,17 @@ class Engine:
         return {"quads": self.opened.quads, "graphs": self.opened.graphs, "pid": os.getpid(),
                 "loaded": int(self.opened.loaded)}
 
-    def publish_version(self, version: str) -> None:
+    def publish_version(self, version: str, *, quads_added: int = 0,
+                        quads_removed: int = 0) -> None:
         """After a write has been applied (under ``write_lock``): record and share its version.
 
         The version is written durably with the store, then published to the HTTP workers,
-        whose caches and ETags change with it.
+        whose caches and ETags change with it. The quad count is kept from the write's own
+        counts (counting a large on-disk store takes a while).
         """
+        self.opened.quads += quads_added - quads_removed
+        self.opened.graphs = sum(1 for _ in self.opened.store.named_graphs())
         record_version(self.opened, self.run_dir, version)
-        self.opened.quads, self.opened.graphs = count(self.opened.store)
         self.board.write(version)
 
     def _watchdog(self) -> None:

@@ -73,13 +73,10 @@ def _open_memory(settings: Settings, run_dir: Path) -> OpenedStore:
         # same blank nodes before and after a restart.
         store.bulk_extend(pyoxigraph.parse(path=str(snapshot),
                                            format=pyoxigraph.RdfFormat.N_QUADS))
-        meta = _read_meta(meta_file)
-        return _opened(store, str(meta["version"]), loaded=False, path=None)
+        return _reused(store, _read_meta(meta_file), path=None)
     store.bulk_load(_project_nquads(settings), format=pyoxigraph.RdfFormat.N_QUADS)
     _write_atomically(snapshot, store.dump(format=pyoxigraph.RdfFormat.N_QUADS) or b"")
-    version = _files_version(settings)
-    _write_meta(meta_file, version, store)
-    return _opened(store, version, loaded=True, path=None)
+    return _loaded(store, settings, meta_file, path=None)
 
 
 def _open_disk(settings: Settings) -> OpenedStore:
@@ -89,23 +86,37 @@ def _open_disk(settings: Settings) -> OpenedStore:
     meta_file = path / META_FILE
     if meta_file.exists():
         meta = _read_meta(meta_file)
-        return _opened(store, str(meta["version"]), loaded=False, path=path)
+        if meta.get("files") not in (None, _files_version(settings)):
+            log.warning("the files of ontology/ and data/ changed since %s was loaded from "
+                        "them; it is served as it is (remove it to load the files again)",
+                        path)
+        return _reused(store, meta, path=path)
     if next(iter(store.quads_for_pattern(None, None, None, None)), None) is not None:
         log.warning("store %s has no %s (an interrupted first load?): loading it again",
                     path, META_FILE)
         store.clear()
-    payload = _project_nquads(settings)
-    store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
+    store.bulk_load(_project_nquads(settings), format=pyoxigraph.RdfFormat.N_QUADS)
     store.flush()
-    version = _files_version(settings)
-    _write_meta(meta_file, version, store)
-    return _opened(store, version, loaded=True, path=path)
+    return _loaded(store, settings, meta_file, path=path)
 
 
-def _opened(store: pyoxigraph.Store, version: str, *, loaded: bool,
+def _loaded(store: pyoxigraph.Store, settings: Settings, meta_file: Path, *,
             path: Path | None) -> OpenedStore:
+    version = _files_version(settings)
     quads, graphs = count(store)
-    return OpenedStore(store=store, version=version, loaded=loaded, path=path,
+    _write_meta(meta_file, version=version, files=version, quads=quads, graphs=graphs,
+                loaded_at=_now())
+    return OpenedStore(store=store, version=version, loaded=True, path=path, quads=quads,
+                       graphs=graphs)
+
+
+def _reused(store: pyoxigraph.Store, meta: dict[str, Any], *,
+            path: Path | None) -> OpenedStore:
+    # The counts recorded with the version: counting a large on-disk store takes a while.
+    quads, graphs = meta.get("quads"), meta.get("graphs")
+    if not (isinstance(quads, int) and isinstance(graphs, int)):
+        quads, graphs = count(store)
+    return OpenedStore(store=store, version=str(meta["version"]), loaded=False, path=path,
                        quads=quads, graphs=graphs)
 
 
@@ -115,8 +126,7 @@ def count(store: pyoxigraph.Store) -> tuple[int, int]:
 
 
 def _project_nquads(settings: Settings) -> bytes:
-    # Imported here: rdflib is only needed on a first load, and keeping it out of the
-    # engine's start-up keeps restarts fast.
+    # Imported here: rdflib is only needed on a first load.
     from healthkg import dataset
 
     # rdflib's N-Quads serialiser, not Literal.n3(): n3() writes multi-line strings with
@@ -137,6 +147,10 @@ def _files_version(settings: Settings) -> str:
     return "c" + digest.hexdigest()[:16]
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 def _read_meta(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("version"), str):
@@ -144,17 +158,16 @@ def _read_meta(path: Path) -> dict[str, Any]:
     return data
 
 
-def _write_meta(path: Path, version: str, store: pyoxigraph.Store) -> None:
-    quads, graphs = count(store)
-    meta = {"version": version, "quads": quads, "graphs": graphs,
-            "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+def _write_meta(path: Path, **fields: Any) -> None:
+    meta = _read_meta(path) if path.exists() else {}
+    meta.update(fields)
     _write_atomically(path, json.dumps(meta, indent=2).encode("utf-8") + b"\n")
 
 
 def record_version(opened: OpenedStore, run_dir: Path, version: str) -> None:
-    """Durably record a new dataset version (after a write has been applied)."""
-    meta_file = (opened.path or run_dir) / META_FILE
-    _write_meta(meta_file, version, opened.store)
+    """Durably record a new dataset version and the counts (after a write was applied)."""
+    _write_meta((opened.path or run_dir) / META_FILE, version=version, quads=opened.quads,
+                graphs=opened.graphs, changed_at=_now())
     opened.version = version
 
 
