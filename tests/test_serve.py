@@ -38,18 +38,16 @@ def _health(server: Server) -> dict[str, object]:
 
 def test_three_ways_of_starting_give_the_same_gunicorn_server(tmp_path: Path) -> None:
     tokens = str(tmp_path / "tokens.json")
-    port = free_port()
+    port, env_port = free_port(), free_port()
     ways = [
         Server(args=["--memory", "--tokens", tokens]),
         Server(command=[sys.executable, "server.py", "--port", str(port)],
                args=["--memory", "--tokens", tokens], port=port),
         # Nothing on the command line: every setting from its HEALTHKG_* variable.
-        Server(command=[sys.executable, "-m", "healthkg.cli", "serve"],
-               env={"HEALTHKG_PORT": str(port + 1 if port < 65535 else port - 1),
-                    "HEALTHKG_HOST": "127.0.0.1", "HEALTHKG_MEMORY": "true",
-                    "HEALTHKG_TOKENS": tokens}),
+        Server(command=[sys.executable, "-m", "healthkg.cli", "serve"], port=env_port,
+               env={"HEALTHKG_PORT": str(env_port), "HEALTHKG_HOST": "127.0.0.1",
+                    "HEALTHKG_MEMORY": "true", "HEALTHKG_TOKENS": tokens}),
     ]
-    ways[2].port = int(ways[2].env["HEALTHKG_PORT"])
     seen = []
     for server in ways:
         server.start()
