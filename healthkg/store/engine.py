@@ -91,13 +91,22 @@ class EngineStore:
     # -- requests --------------------------------------------------------------------------
 
     def _call(self, header: dict[str, Any], timeout: float,
-              on_deadline: errors.HealthkgError | None = None) -> tuple[dict[str, Any], bytes]:
+              on_deadline: errors.HealthkgError | None = None, *,
+              idempotent: bool = True) -> tuple[dict[str, Any], bytes]:
+        """Send one request to the engine and return its answer.
+
+        A request that was in flight when the engine died is sent again once, but only when
+        ``idempotent`` (reads): a write must not be applied twice, so its caller gets
+        ``ServiceUnavailable`` and the journal says whether it was applied.
+        """
         deadline = time.monotonic() + timeout
         for attempt in (1, 2):
             link = None
+            sent = False
             try:
                 link = self._checkout(deadline)
                 link.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                sent = True
                 protocol.send_frame(link.sock, header)
                 reply, body = protocol.recv_frame(link.sock)
             except TimeoutError as exc:
@@ -114,7 +123,8 @@ class EngineStore:
                 if link is not None:
                     link.sock.close()
                     self._discard(link.pid)
-                if attempt == 2 or time.monotonic() >= deadline:
+                if (attempt == 2 or (sent and not idempotent)
+                        or time.monotonic() >= deadline):
                     raise errors.ServiceUnavailable(
                         "The query engine stopped while answering this request; "
                         "please send it again.", headers={"Retry-After": str(RETRY_AFTER)},
