@@ -29,7 +29,8 @@ class WebServer(BaseApplication):
             # The heartbeat of gthread workers is independent of request length, but keep the
             # arbiter's timeout well above the query deadline anyway.
             "timeout": max(30, int(3 * s.query_timeout) + 10),
-            "graceful_timeout": 10,
+            # On SIGTERM, requests in flight may run to their deadline before workers stop.
+            "graceful_timeout": max(10, int(s.query_timeout) + 5),
             "keepalive": 5,
             # 0 lets the application itself answer over-long query URLs with a clear 414.
             "limit_request_line": 0,
