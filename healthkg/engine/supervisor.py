@@ -43,8 +43,6 @@ AppFactory = Callable[[Settings, Store], Any]
 #: An engine dying this soon after it started counts as a failure to start.
 _QUICK_DEATH = 1.0
 _MAX_QUICK_DEATHS = 5
-#: Seconds the children have to stop before they are killed.
-_STOP_TIMEOUT = 30
 _PR_SET_PDEATHSIG = 1
 _SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM)
 
@@ -152,9 +150,10 @@ class Supervisor:
         """Stop gunicorn (the engine follows when it has exited)."""
         if not self.stopping:
             self.stopping = True
-            # Children that do not stop in time are killed: the process must end.
+            # Children that do not stop in time are killed: the process must end (gunicorn
+            # first lets requests in flight run to their deadline).
             signal.signal(signal.SIGALRM, self._on_stop_timeout)
-            signal.alarm(_STOP_TIMEOUT)
+            signal.alarm(max(30, int(self.settings.query_timeout) + 20))
         if self.web_pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.web_pid, signal.SIGTERM)
