@@ -3,12 +3,14 @@ an on-disk store is loaded once and reused; SIGTERM and Ctrl-C stop every proces
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,19 @@ pytestmark = pytest.mark.server
 
 QUERY = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?s) && !isBlank(?o)) } "
          "ORDER BY ?s ?p ?o LIMIT 20")
+
+
+@contextlib.contextmanager
+def _running(server: Server) -> Iterator[Server]:
+    """Start a server; whatever is left of it at the end is killed (also on failure)."""
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(10)
 
 
 def _answer(server: Server) -> dict[str, object]:
@@ -86,9 +101,9 @@ def test_restart_on_disk_store_reuses_it_and_is_ready_within_a_second(tmp_path: 
 
 def test_a_store_left_half_loaded_is_loaded_again(tmp_path: Path) -> None:
     args = ["--store", str(tmp_path / "store"), "--tokens", str(tmp_path / "tokens.json")]
-    first = Server(args=args).start()
-    expected = _health(first)
-    first.stop()
+    with _running(Server(args=args)) as first:
+        expected = _health(first)
+        assert first.stop() == 0
     # No metadata file: what a start killed during its first bulk load leaves behind.
     (tmp_path / "store" / "healthkg.json").unlink()
     second = Server(args=args).start()
@@ -101,37 +116,37 @@ def test_a_store_left_half_loaded_is_loaded_again(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("how", ["SIGTERM to the server", "Ctrl-C to its process group"])
 def test_stopping_exits_0_and_leaves_no_process(how: str, tmp_path: Path) -> None:
-    server = Server(args=["--memory", "--tokens", str(tmp_path / "tokens.json")]).start()
-    assert server.process is not None
-    session = server.process.pid
-    # The supervisor, the engine, gunicorn's arbiter and its two workers (the second
-    # worker may still be booting when the first answers).
-    booted_by = time.monotonic() + 10
-    while len(session_members(session)) < 5 and time.monotonic() < booted_by:
-        time.sleep(0.05)
-    assert len(session_members(session)) >= 5, session_members(session)
-    if how.startswith("SIGTERM"):
-        server.process.send_signal(signal.SIGTERM)
-    else:
-        os.killpg(session, signal.SIGINT)
-    assert server.process.wait(20) == 0, server.log()
-    deadline = time.monotonic() + 5
-    while session_members(session) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert session_members(session) == [], server.log()
+    with _running(Server(args=["--memory", "--tokens", str(tmp_path / "tokens.json")])) as server:
+        assert server.process is not None
+        session = server.process.pid
+        # The supervisor, the engine, gunicorn's arbiter and its two workers (the second
+        # worker may still be booting when the first answers).
+        booted_by = time.monotonic() + 10
+        while len(session_members(session)) < 5 and time.monotonic() < booted_by:
+            time.sleep(0.05)
+        assert len(session_members(session)) >= 5, session_members(session)
+        if how.startswith("SIGTERM"):
+            server.process.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(session, signal.SIGINT)
+        assert server.process.wait(20) == 0, server.log()
+        deadline = time.monotonic() + 5
+        while session_members(session) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert session_members(session) == [], server.log()
 
 
 def test_killing_the_server_outright_leaves_no_orphan(tmp_path: Path) -> None:
-    server = Server(args=["--memory", "--tokens", str(tmp_path / "tokens.json")]).start()
-    assert server.process is not None
-    session = server.process.pid
-    server.process.send_signal(signal.SIGKILL)
-    server.process.wait(10)
-    # The engine and gunicorn's arbiter are told by the kernel that their parent died.
-    deadline = time.monotonic() + 15
-    while session_members(session) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert session_members(session) == []
+    with _running(Server(args=["--memory", "--tokens", str(tmp_path / "tokens.json")])) as server:
+        assert server.process is not None
+        session = server.process.pid
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(10)
+        # The engine and gunicorn's arbiter are told by the kernel that their parent died.
+        deadline = time.monotonic() + 15
+        while session_members(session) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert session_members(session) == []
 
 
 def _slow_query() -> str:
@@ -143,24 +158,24 @@ def _slow_query() -> str:
 
 @pytest.mark.parametrize("to_group", [False, True], ids=["to the server", "to the group"])
 def test_sigterm_lets_a_query_in_flight_finish(to_group: bool, tmp_path: Path) -> None:
-    server = Server(args=["--memory", "--tokens", str(tmp_path / "tokens.json")]).start()
-    assert server.process is not None
-    result: dict[str, requests.Response] = {}
+    with _running(Server(args=["--memory", "--tokens", str(tmp_path / "tokens.json")])) as server:
+        assert server.process is not None
+        result: dict[str, requests.Response] = {}
 
-    def ask() -> None:
-        result["response"] = requests.post(
-            server.url + "sparql", data={"query": _slow_query()},
-            headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        def ask() -> None:
+            result["response"] = requests.post(
+                server.url + "sparql", data={"query": _slow_query()},
+                headers={"Accept": "application/sparql-results+json"}, timeout=30)
 
-    thread = threading.Thread(target=ask)
-    thread.start()
-    time.sleep(0.3)
-    if to_group:
-        os.killpg(server.process.pid, signal.SIGTERM)
-    else:
-        server.process.send_signal(signal.SIGTERM)
-    thread.join()
-    assert server.process.wait(20) == 0
+        thread = threading.Thread(target=ask)
+        thread.start()
+        time.sleep(0.3)
+        if to_group:
+            os.killpg(server.process.pid, signal.SIGTERM)
+        else:
+            server.process.send_signal(signal.SIGTERM)
+        thread.join()
+        assert server.process.wait(20) == 0
     response = result["response"]
     assert response.status_code == 200, response.text
     assert int(response.json()["results"]["bindings"][0]["n"]["value"]) > 7_000_000
