@@ -44,7 +44,21 @@ AppFactory = Callable[[Settings, Store], Any]
 _QUICK_DEATH = 1.0
 _MAX_QUICK_DEATHS = 5
 _PR_SET_PDEATHSIG = 1
+_RUN_DIR_PREFIX = "healthkg-run-"
+_PID_FILE = "supervisor.pid"
 _SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM)
+
+
+def _remove_stale_run_dirs() -> None:
+    # A supervisor killed outright (SIGKILL) cannot remove its run directory: the next one
+    # does, when the pid recorded there is no longer alive.
+    for pid_file in Path(tempfile.gettempdir()).glob(f"{_RUN_DIR_PREFIX}*/{_PID_FILE}"):
+        try:
+            os.kill(int(pid_file.read_text()), 0)
+        except ProcessLookupError:
+            shutil.rmtree(pid_file.parent, ignore_errors=True)
+        except (OSError, ValueError):
+            continue
 
 
 def _die_with_parent(sig: int) -> None:
@@ -78,7 +92,9 @@ class Supervisor:
 
     def run(self) -> int:
         """Serve until SIGTERM/SIGINT; return the exit code."""
-        run_dir = Path(tempfile.mkdtemp(prefix="healthkg-"))
+        _remove_stale_run_dirs()
+        run_dir = Path(tempfile.mkdtemp(prefix=_RUN_DIR_PREFIX))
+        (run_dir / _PID_FILE).write_text(str(os.getpid()))
         try:
             return self._run(run_dir)
         finally:
