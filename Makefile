@@ -3,10 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Browser libraries of the web interface (package.json, package-lock.json), copied where the
+# server serves them (/assets/vendor/); built only when npm is present.
+VENDOR := healthkg/http/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test lint typecheck pytest bench soak clean install
+.PHONY: serve test lint typecheck pytest bench soak clean install vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +18,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Without npm the query editor is a plain form and the network picture a list: nothing fails.
+$(VENDOR_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && \
+	  mkdir -p $(VENDOR) && \
+	  cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css \
+	     node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/ && \
+	  touch $(VENDOR_STAMP) || echo "npm ci failed: the web pages fall back to plain HTML"; \
+	else echo "npm not found: the web pages fall back to plain HTML (install Node.js for YASGUI)"; fi
 
-serve: $(STAMP)
+vendor: $(VENDOR_STAMP)
+
+install: $(STAMP) $(VENDOR_STAMP)
+
+serve: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/healthkg serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
@@ -25,7 +41,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -37,4 +53,4 @@ soak: $(STAMP)
 	$(BIN)/python -m bench.soak
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENDOR) node_modules var .pytest_cache .mypy_cache .ruff_cache
