@@ -69,6 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_nesting", int, 200, "Deepest nesting of brackets in a query."),
     Setting("cache_entries", int, 1024, "Query results kept in each worker's cache."),
     Setting("journal", str, "var/journal", "Directory of the write journal."),
+    Setting("shapes", str, "ontology/shapes.ttl",
+            "SHACL shapes file that gates every write (trusted; never taken from a request)."),
     Setting("allow_service", _bool, False,
             "Allow SERVICE in queries (outbound requests). Off by default.", flag=True),
     Setting("update_url", str, "",
@@ -99,6 +101,7 @@ class Settings:
     max_nesting: int = 200
     cache_entries: int = 1024
     journal: str = "var/journal"
+    shapes: str = "ontology/shapes.ttl"
     allow_service: bool = False
     update_url: str = ""
     queries: str = "queries"
@@ -116,6 +119,16 @@ class Settings:
         """The RDF files and directories an empty store is loaded from."""
         extra = [Path(p.strip()) for p in self.extra_data.split(",") if p.strip()]
         return [self.project_root / "ontology", self.project_root / "data", *extra]
+
+    @property
+    def shapes_path(self) -> Path:
+        """The shapes file that gates writes (relative paths are under the project)."""
+        return self.project_root / self.shapes
+
+    @property
+    def journal_path(self) -> Path:
+        """The journal directory (relative paths are under the project)."""
+        return self.project_root / self.journal
 
     @property
     def queries_dir(self) -> Path:
