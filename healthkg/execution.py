@@ -17,8 +17,8 @@ from typing import Any
 import pyoxigraph
 
 from healthkg import negotiation, results, safety
-from healthkg.config import BASE_IRI
 from healthkg.errors import BadRequest, HealthkgError, NotAcceptable, QuerySyntaxError
+from healthkg.namespaces import PREFIXES
 from healthkg.store.base import QueryOutcome, QueryRequest
 
 #: Nesting no query may exceed whatever the settings say: pyoxigraph's parser crashes the
@@ -26,25 +26,10 @@ from healthkg.store.base import QueryOutcome, QueryRequest
 #: configured limit first; this guards every other caller.
 HARD_NESTING_LIMIT = 1000
 
-GRAPH_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
-    negotiation.TURTLE: pyoxigraph.RdfFormat.TURTLE,
-    negotiation.N_TRIPLES: pyoxigraph.RdfFormat.N_TRIPLES,
-    negotiation.RDF_XML: pyoxigraph.RdfFormat.RDF_XML,
-    negotiation.JSON_LD: pyoxigraph.RdfFormat.JSON_LD,
-    negotiation.N_QUADS: pyoxigraph.RdfFormat.N_QUADS,
-    negotiation.TRIG: pyoxigraph.RdfFormat.TRIG,
-}
+GRAPH_FORMATS = negotiation.RDF_FORMATS
 
 #: Prefixes used when writing Turtle and TriG, besides those the query declares.
-DEFAULT_PREFIXES = {
-    "rh": BASE_IRI + "def#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-}
+DEFAULT_PREFIXES = PREFIXES
 
 _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.\-]*)?:\s*<([^<>\"{}|^`\\\s]*)>",
                           re.IGNORECASE)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pyoxigraph
+
 from healthkg.errors import NotAcceptable
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -24,6 +26,16 @@ RDF_XML = "application/rdf+xml"
 JSON_LD = "application/ld+json"
 N_QUADS = "application/n-quads"
 TRIG = "application/trig"
+
+#: pyoxigraph's writer for each RDF media type.
+RDF_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
+    TURTLE: pyoxigraph.RdfFormat.TURTLE,
+    N_TRIPLES: pyoxigraph.RdfFormat.N_TRIPLES,
+    RDF_XML: pyoxigraph.RdfFormat.RDF_XML,
+    JSON_LD: pyoxigraph.RdfFormat.JSON_LD,
+    N_QUADS: pyoxigraph.RdfFormat.N_QUADS,
+    TRIG: pyoxigraph.RdfFormat.TRIG,
+}
 HTML = "text/html"
 JSON = "application/json"
 TEXT = "text/plain"

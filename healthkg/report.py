@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from healthkg.config import BASE_IRI
+from healthkg.namespaces import curie
 
 if TYPE_CHECKING:  # only the types: rendering must not import pyshacl (slow to import)
     from healthkg.validation import Report, Violation
@@ -23,23 +23,6 @@ FORMATS = ("text", "json", "turtle")
 MEDIA_TYPES = {"text": "text/plain; charset=utf-8", "json": "application/json",
                "turtle": "text/turtle; charset=utf-8"}
 
-#: Prefixes that shorten IRIs in the text rendering (never in JSON or Turtle).
-PREFIXES = (
-    ("rh:", BASE_IRI + "def#"),
-    ("shapes:", BASE_IRI + "shapes#"),
-    ("sh:", "http://www.w3.org/ns/shacl#"),
-    ("rdf:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
-    ("rdfs:", "http://www.w3.org/2000/01/rdf-schema#"),
-    ("owl:", "http://www.w3.org/2002/07/owl#"),
-    ("xsd:", "http://www.w3.org/2001/XMLSchema#"),
-    ("skos:", "http://www.w3.org/2004/02/skos/core#"),
-    ("org:", "http://www.w3.org/ns/org#"),
-    ("prov:", "http://www.w3.org/ns/prov#"),
-    ("oa:", "http://www.w3.org/ns/oa#"),
-    ("schema:", "https://schema.org/"),
-    ("dcterms:", "http://purl.org/dc/terms/"),
-    ("vivo:", "http://vivoweb.org/ontology/core#"),
-)
 
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -53,10 +36,7 @@ def compact(iri: str | None) -> str | None:
     """Shorten an IRI with a well-known prefix when one applies (for people)."""
     if iri is None:
         return None
-    for prefix, namespace in PREFIXES:
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return prefix + iri[len(namespace):]
-    return iri
+    return curie(iri)
 
 
 def _sort_key(violation: Violation) -> tuple[int, str, str, str]:

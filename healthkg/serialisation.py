@@ -14,14 +14,7 @@ TRIPLE_FORMATS = (negotiation.TURTLE, negotiation.JSON_LD, negotiation.N_TRIPLES
                   negotiation.RDF_XML)
 QUAD_FORMATS = (negotiation.TRIG, negotiation.N_QUADS)
 
-_FORMATS = {
-    negotiation.TURTLE: pyoxigraph.RdfFormat.TURTLE,
-    negotiation.N_TRIPLES: pyoxigraph.RdfFormat.N_TRIPLES,
-    negotiation.RDF_XML: pyoxigraph.RdfFormat.RDF_XML,
-    negotiation.JSON_LD: pyoxigraph.RdfFormat.JSON_LD,
-    negotiation.N_QUADS: pyoxigraph.RdfFormat.N_QUADS,
-    negotiation.TRIG: pyoxigraph.RdfFormat.TRIG,
-}
+_FORMATS = negotiation.RDF_FORMATS
 
 
 def _key(term: object) -> str:

@@ -26,12 +26,7 @@ _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_
                    "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD",
                    "N-Quads", "TriG")
 
-_RDF_FORMATS = {
-    negotiation.TURTLE: pyoxigraph.RdfFormat.TURTLE,
-    negotiation.JSON_LD: pyoxigraph.RdfFormat.JSON_LD,
-    negotiation.RDF_XML: pyoxigraph.RdfFormat.RDF_XML,
-    negotiation.N_TRIPLES: pyoxigraph.RdfFormat.N_TRIPLES,
-}
+_RDF_FORMATS = negotiation.RDF_FORMATS
 
 
 def triples(endpoint: str, settings: Settings) -> list[pyoxigraph.Triple]:

@@ -54,7 +54,7 @@ def test_text_report_groups_by_resource_with_label_message_path_value_and_shape(
            "non-negative xsd:integer" in count_block
     assert "path:  schema:value" in count_block
     assert 'value: "25"' in count_block  # with the quotes that are the mistake
-    assert "shape: shapes:CountExactValue" in count_block
+    assert "shape: rhs:CountExactValue" in count_block
     assert PLATFORM not in count_block
 
     platform_block = out[out.index(f"Second platform <{PLATFORM}>"):]

@@ -22,6 +22,7 @@ from typing import Any
 from healthkg import namedqueries
 from healthkg.config import Settings, from_environment
 from healthkg.errors import HealthkgError, InputUnreadable, QueryTimeout
+from healthkg.namespaces import curie
 from healthkg.store.base import QueryOutcome, QueryRequest, Store
 
 #: Output formats: 'table' is for people; the others are what the store serialises.
@@ -31,21 +32,6 @@ FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "nquads",
 #: What 'table' asks the store for: JSON results, or Turtle for CONSTRUCT and DESCRIBE.
 TABLE_ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
 
-#: Prefixes that shorten IRIs in tables.
-_PREFIXES = (
-    ("rh:", "https://w3id.org/rennes-health/def#"),
-    ("rdf:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
-    ("rdfs:", "http://www.w3.org/2000/01/rdf-schema#"),
-    ("owl:", "http://www.w3.org/2002/07/owl#"),
-    ("xsd:", "http://www.w3.org/2001/XMLSchema#"),
-    ("skos:", "http://www.w3.org/2004/02/skos/core#"),
-    ("org:", "http://www.w3.org/ns/org#"),
-    ("prov:", "http://www.w3.org/ns/prov#"),
-    ("oa:", "http://www.w3.org/ns/oa#"),
-    ("schema:", "https://schema.org/"),
-    ("dcterms:", "http://purl.org/dc/terms/"),
-    ("vivo:", "http://vivoweb.org/ontology/core#"),
-)
 
 
 class UsageError(Exception):
@@ -154,10 +140,8 @@ def _cell(term: dict[str, str] | None) -> str:
     value = term.get("value", "")
     kind = term.get("type")
     if kind == "uri":
-        for prefix, namespace in _PREFIXES:
-            if value.startswith(namespace) and len(value) > len(namespace):
-                return prefix + value[len(namespace):]
-        return f"<{value}>"
+        short = curie(value)
+        return short if short != value else f"<{value}>"
     if kind == "bnode":
         return f"_:{value}"
     if "xml:lang" in term:
