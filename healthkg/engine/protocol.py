@@ -15,6 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from healthkg import errors
+from healthkg.journal import ChangeRecord
 from healthkg.store.base import QueryOutcome, QueryRequest
 
 _LENGTHS = struct.Struct("!II")
@@ -110,3 +111,13 @@ def error_from_header(header: dict[str, Any]) -> errors.HealthkgError:
     return cls(str(error.get("message", "internal error")),
                details=dict(error.get("details") or {}),
                headers=dict(error.get("headers") or {}))
+
+
+def record_to_json(record: ChangeRecord) -> dict[str, Any]:
+    """A journal record as a JSON object."""
+    return asdict(record)
+
+
+def record_from_json(data: dict[str, Any]) -> ChangeRecord:
+    """Rebuild a journal record from its JSON object."""
+    return ChangeRecord(**data)

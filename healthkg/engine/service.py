@@ -20,13 +20,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from healthkg import dump, errors
+from healthkg import dump, errors, writer
 from healthkg.config import Settings
 from healthkg.engine import THREADS_PER_WORKER, protocol
-from healthkg.engine.storage import OpenedStore, open_store, record_version
+from healthkg.engine.storage import OpenedStore, count, open_store, record_version
 from healthkg.engine.version import VersionBoard
 from healthkg.execution import execute
-from healthkg.store.base import QueryOutcome, QueryRequest
+from healthkg.journal import ChangeRecord
+from healthkg.store.base import QueryOutcome, QueryRequest, WriteRequest
 
 log = logging.getLogger("healthkg.engine")
 
@@ -47,8 +48,9 @@ class Engine:
         # short query never queues behind slow ones (the threads share the cores).
         threads = max(2 * (os.cpu_count() or 1), settings.workers * THREADS_PER_WORKER)
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="query")
-        #: Held while a change is applied: the engine is the single writer.
+        #: Held while a change is applied: the engine is the single writer (the writer's).
         self.write_lock = threading.Lock()
+        self.writer: writer.Writer
         self._deadlines: dict[int, float] = {}
         self._deadline_lock = threading.Lock()
         self._ids = itertools.count()
@@ -79,7 +81,8 @@ class Engine:
 
     def _shutdown(self) -> None:
         # Reads in flight are simply dropped; a write in progress is allowed to finish.
-        if self.write_lock.acquire(timeout=30) and self.opened.path is not None:
+        lock = self.writer.lock if hasattr(self, "writer") else self.write_lock
+        if lock.acquire(timeout=30) and self.opened.path is not None:
             self.opened.store.flush()
 
     def _connection(self, conn: socket.socket) -> None:
@@ -113,6 +116,8 @@ class Engine:
                 return {"ok": True, "media_type": media_type}, body
             if op == "ping":
                 return {"ok": True, "pid": os.getpid(), "version": self.board.read()}, b""
+            if op in ("write", "write-status", "graph", "changes", "change"):
+                return self._write_op(op, header, body)
             raise errors.BadRequest(f"unknown engine operation {op!r}")
         except errors.HealthkgError as exc:
             return protocol.error_to_header(exc), b""
@@ -135,6 +140,49 @@ class Engine:
         finally:
             with self._deadline_lock:
                 del self._deadlines[token]
+
+    def _write_op(self, op: str, header: dict[str, Any],
+                  body: bytes) -> tuple[dict[str, Any], bytes]:
+        """The operations of the write path and of the Graph Store and history reads."""
+        if op == "write":
+            request = WriteRequest.from_frame(header["request"], body)
+            outcome = self.writer.write(request)
+            return {"ok": True, "outcome": outcome.to_json()}, b""
+        if op == "write-status":
+            known = self.writer.status(str(header["change_id"]))
+            return {"ok": True, "outcome": known.to_json() if known else None}, b""
+        if op == "graph":
+            graph = header.get("graph")
+            data = writer.read_graph(self.opened.store, None if graph is None else str(graph),
+                                     str(header["media_type"]))
+            return {"ok": True, "found": data is not None}, data or b""
+        if op == "changes":
+            records = self.writer.records()
+            chosen = writer.page(records, int(header.get("offset", 0)),
+                                 int(header.get("limit", 50)))
+            return {"ok": True, "total": len(records),
+                    "records": [protocol.record_to_json(r) for r in chosen]}, b""
+        record = self.writer.record(str(header["change_id"]))
+        return {"ok": True, "record": protocol.record_to_json(record) if record else None}, b""
+
+    def open_writer(self, journal_dir: Path) -> None:
+        """Create the writer and replay what the journal holds beyond the store."""
+        self.writer = writer.open_writer(self.settings, self.opened.store, journal_dir,
+                                         publish=self._published,
+                                         current_version=self.board.read)
+        replayed = self.writer.replay()
+        records = self.writer.records()
+        if replayed:
+            log.warning("engine %d replayed %d journaled change(s) the store lacked",
+                        os.getpid(), len(replayed))
+            self.opened.quads, self.opened.graphs = count(self.opened.store)
+        if records and self.opened.version != writer.version_for(records[-1]):
+            self.publish_version(writer.version_for(records[-1]))
+
+    def _published(self, record: ChangeRecord, added: int, removed: int) -> str:
+        version = writer.version_for(record)
+        self.publish_version(version, quads_added=added, quads_removed=removed)
+        return version
 
     def stats(self) -> dict[str, int]:
         """Counts describing the store."""
@@ -173,5 +221,8 @@ def run(settings: Settings, listener: socket.socket, run_dir: Path,
     board = VersionBoard(run_dir / "version")
     opened = open_store(settings, run_dir)
     engine = Engine(settings, opened, board, run_dir)
+    # An in-memory store lives as long as its server: so does its journal (in the run
+    # directory), which restores accepted writes after an engine restart.
+    engine.open_writer(run_dir / "journal" if settings.memory else settings.journal_path)
     ready()
     engine.serve(listener, lifeline)

@@ -9,29 +9,44 @@ runaway query runs to its end. The production server uses the engine backend
 from __future__ import annotations
 
 import contextlib
+import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph
 
 from healthkg import dataset, dump
 from healthkg.config import Settings
 from healthkg.execution import execute
-from healthkg.store.base import QueryOutcome, QueryRequest
+from healthkg.journal import ChangeRecord
+from healthkg.store.base import QueryOutcome, QueryRequest, WriteOutcome, WriteRequest
+
+if TYPE_CHECKING:  # the writer (pyshacl) is imported on the first write only
+    from healthkg.writer import Writer
 
 
 class DirectStore:
     """The Store interface in-process; no deadlines (see the module's docstring)."""
 
-    def __init__(self, settings: Settings, *, paths: Sequence[Path] | None = None) -> None:
+    def __init__(self, settings: Settings, *, paths: Sequence[Path] | None = None,
+                 journal_dir: Path | None = None) -> None:
         """Open the store the settings name (memory or on disk); load it when it is empty.
 
         ``paths`` are the RDF files loaded into an empty store (default:
-        ``settings.data_paths``, the project's ontology/ and data/).
+        ``settings.data_paths``, the project's ontology/ and data/). The journal of writes
+        is ``journal_dir``, by default the settings' journal for an on-disk store and a
+        temporary directory (removed by ``close``) for an in-memory one.
         """
         self.settings = settings
+        self._temporary_journal: Path | None = None
+        if journal_dir is None and settings.memory:
+            journal_dir = self._temporary_journal = Path(tempfile.mkdtemp(prefix="healthkg-"))
+        self.journal_dir = journal_dir or settings.journal_path
+        self._writer: Writer | None = None
         if settings.memory:
             self._store = pyoxigraph.Store()
         else:
@@ -47,6 +62,8 @@ class DirectStore:
         self._generation = 0
         if self._is_empty():
             dataset.load_into(self._store, settings.data_paths if paths is None else paths)
+        if (self.journal_dir / "journal.log").exists():
+            self.writer()  # replays what a crash left in the journal but not in the store
 
     def _is_empty(self) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
@@ -73,6 +90,44 @@ class DirectStore:
             self._store.load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
             self._generation += 1
 
+    def writer(self) -> Writer:
+        """The writer of this store (created on first use, replaying the journal)."""
+        with self._lock:
+            if self._writer is None:
+                from healthkg.writer import open_writer
+
+                self._writer = open_writer(self.settings, self._store, self.journal_dir,
+                                           publish=self._published,
+                                           current_version=self.version)
+                if self._writer.replay():
+                    self._generation += 1
+            return self._writer
+
+    def _published(self, record: ChangeRecord, added: int, removed: int) -> str:
+        self._generation += 1
+        return self.version()
+
+    def write(self, request: WriteRequest) -> WriteOutcome:
+        """Carry out a write through the gate (see ``healthkg.writer``)."""
+        return self.writer().write(request)
+
+    def read_graph(self, graph: str | None, media_type: str) -> bytes | None:
+        """One graph (None: the default graph) as ``media_type``; None when it is empty."""
+        from healthkg.writer import read_graph
+
+        return read_graph(self._store, graph, media_type)
+
+    def changes(self, offset: int, limit: int) -> tuple[int, list[ChangeRecord]]:
+        """The number of accepted changes and one page of them, newest first."""
+        from healthkg.writer import page
+
+        records = self.writer().records()
+        return len(records), page(records, offset, limit)
+
+    def change(self, change_id: str) -> ChangeRecord | None:
+        """One accepted change, with its quads."""
+        return self.writer().record(change_id)
+
     def dump(self, media_type: str) -> bytes:
         """Every quad, sorted, as ``media_type`` (Turtle, TriG, N-Quads or JSON-LD)."""
         return dump.serialise(self._store.quads_for_pattern(None, None, None, None),
@@ -91,3 +146,5 @@ class DirectStore:
         """Flush the store to disk (when on disk)."""
         with contextlib.suppress(OSError):  # in-memory stores have nothing to flush
             self._store.flush()
+        if self._temporary_journal is not None:
+            shutil.rmtree(self._temporary_journal, ignore_errors=True)

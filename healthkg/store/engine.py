@@ -16,13 +16,16 @@ import signal
 import socket
 import threading
 import time
+import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from healthkg import errors
 from healthkg.engine import protocol
 from healthkg.engine.version import VersionBoard
-from healthkg.store.base import QueryOutcome, QueryRequest
+from healthkg.journal import ChangeRecord
+from healthkg.store.base import QueryOutcome, QueryRequest, WriteOutcome, WriteRequest
 
 #: Seconds a client is told to wait after a deadline kill (the engine restarts in less).
 RETRY_AFTER = 1
@@ -30,6 +33,10 @@ RETRY_AFTER = 1
 CONTROL_TIMEOUT = 10.0
 #: Deadline of a full dump (not an interactive query; large stores take a while).
 DUMP_TIMEOUT = 300.0
+#: Deadline of a write (computing, validating, journaling and applying a change).
+WRITE_TIMEOUT = 60.0
+#: Times a write is sent again, with the same change id, after its engine died.
+WRITE_RESENDS = 2
 
 
 class _Link:
@@ -81,6 +88,65 @@ class EngineStore:
         reply, _ = self._call({"op": "stats"}, CONTROL_TIMEOUT, on_deadline=hung)
         return {str(k): int(v) for k, v in reply["stats"].items()}
 
+    def write(self, request: WriteRequest) -> WriteOutcome:
+        """Send a write to the engine's writer; it is applied at most once.
+
+        The request carries a change id chosen here. If the engine dies with the write in
+        flight (another query's deadline kill), the journal has made it durable or it never
+        happened: the request is sent again with the same id, and the restarted engine
+        (which has replayed its journal) answers with the recorded outcome instead of
+        applying it twice. Past its deadline, the engine is asked whether it was applied.
+        """
+        if not request.change_id:
+            request = replace(request, change_id=uuid.uuid4().hex)
+        header, payload = request.to_frame()
+        stopped = errors.ServiceUnavailable(
+            f"The change was not completed within {WRITE_TIMEOUT:g} s.",
+            headers={"Retry-After": str(RETRY_AFTER)})
+        for attempt in range(WRITE_RESENDS + 1):
+            try:
+                reply, _ = self._call({"op": "write", "request": header}, WRITE_TIMEOUT,
+                                      on_deadline=stopped, idempotent=False, body=payload)
+                return WriteOutcome.from_json(reply["outcome"])
+            except errors.ServiceUnavailable as exc:
+                if exc is stopped:
+                    known = self._write_status(request.change_id)
+                    if known is not None:
+                        return known
+                    raise errors.ServiceUnavailable(
+                        f"The change was not applied: it took longer than {WRITE_TIMEOUT:g} s.",
+                        headers={"Retry-After": str(RETRY_AFTER)}) from exc
+                if attempt == WRITE_RESENDS:
+                    known = self._write_status(request.change_id)
+                    if known is not None:
+                        return known
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write_status(self, change_id: str) -> WriteOutcome | None:
+        reply, _ = self._call({"op": "write-status", "change_id": change_id},
+                              CONTROL_TIMEOUT)
+        outcome = reply.get("outcome")
+        return WriteOutcome.from_json(outcome) if outcome else None
+
+    def read_graph(self, graph: str | None, media_type: str) -> bytes | None:
+        """One graph (None: the default graph) as ``media_type``; None when it is empty."""
+        reply, body = self._call({"op": "graph", "graph": graph, "media_type": media_type},
+                                 DUMP_TIMEOUT)
+        return body if reply.get("found") else None
+
+    def changes(self, offset: int, limit: int) -> tuple[int, list[ChangeRecord]]:
+        """The number of accepted changes and one page of them, newest first."""
+        reply, _ = self._call({"op": "changes", "offset": offset, "limit": limit},
+                              CONTROL_TIMEOUT)
+        return int(reply["total"]), [protocol.record_from_json(r) for r in reply["records"]]
+
+    def change(self, change_id: str) -> ChangeRecord | None:
+        """One accepted change, with its quads."""
+        reply, _ = self._call({"op": "change", "change_id": change_id}, CONTROL_TIMEOUT)
+        record = reply.get("record")
+        return protocol.record_from_json(record) if record else None
+
     def close(self) -> None:
         """Close the idle connections of this process."""
         with self._lock:
@@ -92,7 +158,7 @@ class EngineStore:
 
     def _call(self, header: dict[str, Any], timeout: float,
               on_deadline: errors.HealthkgError | None = None, *,
-              idempotent: bool = True) -> tuple[dict[str, Any], bytes]:
+              idempotent: bool = True, body: bytes = b"") -> tuple[dict[str, Any], bytes]:
         """Send one request to the engine and return its answer.
 
         A request that was in flight when the engine died is sent again once, but only when
@@ -107,7 +173,7 @@ class EngineStore:
                 link = self._checkout(deadline)
                 link.sock.settimeout(max(deadline - time.monotonic(), 0.001))
                 sent = True
-                protocol.send_frame(link.sock, header)
+                protocol.send_frame(link.sock, header, body)
                 reply, body = protocol.recv_frame(link.sock)
             except TimeoutError as exc:
                 if link is None:
