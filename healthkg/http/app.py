@@ -11,13 +11,17 @@ from healthkg.http import (
     compression,
     dumps,
     errors,
+    graphstore,
     health,
+    history,
     home,
     queries,
     resources,
     search,
     sparql,
     state,
+    update,
+    validate,
     void,
 )
 from healthkg.http.cache import ResultCache
@@ -45,6 +49,10 @@ def create_app(settings: Settings, store: Store | None = None) -> flask.Flask:
     state.install(app, settings.public_base)
     for blueprint in (home.blueprint, resources.blueprint, search.blueprint,
                       dumps.blueprint, void.blueprint):
+        app.register_blueprint(blueprint)
+    # Writes (token required) and the history of changes (see docs/HTTP.md).
+    for blueprint in (update.blueprint, graphstore.blueprint, validate.blueprint,
+                      history.blueprint):
         app.register_blueprint(blueprint)
     errors.register(app)
     compression.register(app)

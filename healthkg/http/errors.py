@@ -14,7 +14,7 @@ import flask
 from werkzeug.exceptions import HTTPException
 
 from healthkg import negotiation
-from healthkg.errors import HealthkgError, MethodNotAllowed, QueryTimeout
+from healthkg.errors import HealthkgError, MethodNotAllowed, QueryTimeout, ValidationFailed
 from healthkg.http.context import EXTENSION, Context
 
 CORS_HEADERS = {
@@ -73,6 +73,14 @@ def register(app: flask.Flask) -> None:
         if isinstance(exc, QueryTimeout):
             context: Context = app.extensions[EXTENSION]
             context.metrics.timeout()
+        if isinstance(exc, ValidationFailed) and "report" in exc.details:
+            # A refused change: the report, negotiated (JSON, Turtle, HTML).
+            from healthkg.http.writing import validation_failed_response
+
+            try:
+                return validation_failed_response(exc)
+            except HealthkgError:  # 406: the plain error body instead
+                pass
         return error_response(exc)
 
     @app.errorhandler(HTTPException)
