@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from healthkg import __version__
 
 #: Sub-command modules; each defines ``register(subparsers)`` and sets ``func`` on its parser.
-COMMANDS = ("validate", "serve", "query", "token")
+COMMANDS = ("validate", "serve", "query", "token", "load", "update", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
