@@ -23,6 +23,7 @@ from healthkg.http import (
     update,
     validate,
     void,
+    web,
 )
 from healthkg.http.cache import ResultCache
 from healthkg.http.context import EXTENSION, Context
@@ -48,7 +49,7 @@ def create_app(settings: Settings, store: Store | None = None) -> flask.Flask:
     # Linked data: dereferencing, pages, search, dumps, VoID (see docs/HTTP.md).
     state.install(app, settings.public_base)
     for blueprint in (home.blueprint, resources.blueprint, search.blueprint,
-                      dumps.blueprint, void.blueprint):
+                      dumps.blueprint, void.blueprint, web.blueprint):
         app.register_blueprint(blueprint)
     # Writes (token required) and the history of changes (see docs/HTTP.md).
     for blueprint in (update.blueprint, graphstore.blueprint, validate.blueprint,

@@ -14,7 +14,7 @@ import flask
 
 from healthkg import namedqueries, negotiation, safety
 from healthkg.errors import BadRequest, NotFound
-from healthkg.http import protocol
+from healthkg.http import protocol, resultpage
 from healthkg.http.context import Context, current
 from healthkg.namedqueries import NamedQuery
 from healthkg.store.base import QueryRequest
@@ -37,6 +37,7 @@ def _describe(query: NamedQuery, base: str) -> dict[str, object]:
         "title": query.title,
         "description": query.description,
         "url": base + urllib.parse.quote(query.name),
+        "query": query.text,
         "parameters": [{"name": p.name, "type": p.type, "description": p.description,
                         "default": p.default, "required": p.required}
                        for p in query.parameters],
@@ -94,11 +95,21 @@ def run_query(name: str) -> flask.Response:
         if key in values:
             raise BadRequest(f"the parameter {key!r} is given more than once")
         values[key] = value
-    substitutions = namedqueries.bind(query, values)
-    safety.check_query(query.text, context.settings)
     formats = request.args.getlist("format")
     if len(formats) > 1:
         raise BadRequest("the 'format' parameter is given more than once")
+    if formats and resultpage.wanted(formats[0]):
+        # A person's browser: the answer as an HTML page (errors shown on the page).
+        def prepare() -> QueryRequest:
+            safety.check_query(query.text, context.settings)
+            return QueryRequest(text=query.text, substitutions=namedqueries.bind(query, values),
+                                base_iri=request.url_root + "sparql")
+
+        return resultpage.answer(context, query.text, prepare, params=[*values.items()],
+                                 title=query.title, editable=False,
+                                 description=query.description)
+    substitutions = namedqueries.bind(query, values)
+    safety.check_query(query.text, context.settings)
     request_ = QueryRequest(text=query.text, accept=request.headers.get("Accept", ""),
                             format=formats[0] if formats else None,
                             substitutions=substitutions,

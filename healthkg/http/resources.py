@@ -9,6 +9,8 @@ message otherwise.
 
 from __future__ import annotations
 
+import json
+
 import flask
 import pyoxigraph
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
@@ -18,7 +20,7 @@ from healthkg.addresses import SUFFIX_OF, split_suffix
 from healthkg.config import BASE_IRI
 from healthkg.description import Description, describe
 from healthkg.errors import BadRequest, HealthkgError, NotFound
-from healthkg.http import conditional
+from healthkg.http import conditional, web
 from healthkg.http.context import current
 from healthkg.http.errors import error_response
 from healthkg.http.state import current as ld
@@ -149,9 +151,14 @@ def _render(description: Description, media_type: str) -> bytes:
         formats = [(SUFFIX_OF[t], addresses.page(description.iri, t))
                    for t in OFFERED if t != negotiation.HTML]
         generic = addresses.page(description.iri)
+        # Organisations, networks and platforms of the cluster show their neighbourhood.
+        neighbours = web.neighbours(description.iri)
         html = flask.render_template(
             "resource.html", page=page, formats=formats, description=description,
-            generic=generic, base=addresses.public_base)
+            generic=generic, base=addresses.public_base, neighbours=neighbours,
+            addresses=addresses,
+            cytoscape=bool(neighbours) and web.vendored(web.CYTOSCAPE_JS),
+            config_json=json.dumps(web.browser_config()) if neighbours else "")
         return html.encode("utf-8")
     if media_type in serialisation.QUAD_FORMATS:
         return serialisation.write_quads(serialisation.sort_quads(

@@ -14,7 +14,7 @@ from werkzeug.http import parse_options_header
 
 from healthkg import negotiation, safety, servicedescription
 from healthkg.errors import BadRequest, UnsupportedMediaType
-from healthkg.http import protocol
+from healthkg.http import protocol, resultpage
 from healthkg.http.context import current
 from healthkg.store.base import QueryRequest
 
@@ -92,6 +92,17 @@ def sparql() -> flask.Response:
                 f"a query is sent as {FORM} or {SPARQL_QUERY}, not "
                 f"{mimetype or 'a body without Content-Type'}",
                 details={"accepted": [FORM, SPARQL_QUERY]})
+    if resultpage.wanted(_single(params, "format")):
+        # A person's browser (the editor's plain form): the answer as an HTML page.
+        def prepare() -> QueryRequest:
+            safety.check_query(text, settings, in_url=in_url)
+            return QueryRequest(
+                text=text, default_graphs=tuple(v for k, v in params
+                                                if k == "default-graph-uri"),
+                named_graphs=tuple(v for k, v in params if k == "named-graph-uri"),
+                base_iri=request.base_url.rstrip("/"))
+
+        return resultpage.answer(context, text, prepare, params=params)
     safety.check_query(text, settings, in_url=in_url)
     query = QueryRequest(
         text=text,
