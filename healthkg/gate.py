@@ -88,7 +88,25 @@ def check(store: ox.Store, change: Change, shapes: rdflib.Graph,
           ontology: rdflib.Graph) -> Report:
     """Validate what a change touches, as it would be after the change."""
     around = neighbourhood(store, change)
-    return validate(around.graph, shapes, ontology=ontology, focus_nodes=around.focus)
+    graph, focus = _named_blank_focus(around)
+    return validate(graph, shapes, ontology=ontology, focus_nodes=focus)
+
+
+#: Prefix of the names blank focus nodes get for validation (pyshacl takes IRIs only).
+BLANK_FOCUS = "urn:healthkg:bnode:"
+
+
+def _named_blank_focus(around: Neighbourhood) -> tuple[rdflib.Graph, list[rdflib.term.Node]]:
+    """pyshacl's focus_nodes must be IRIs: blank focus nodes are renamed in the copy."""
+    blank = {n for n in around.focus if isinstance(n, rdflib.BNode)}
+    if not blank:
+        return around.graph, list(around.focus)
+    names: dict[rdflib.term.Node, rdflib.term.Node] = {
+        n: rdflib.URIRef(BLANK_FOCUS + str(n)) for n in blank}
+    graph = rdflib.Graph()
+    for s, p, o in around.graph:
+        graph.add((names.get(s, s), p, names.get(o, o)))
+    return graph, [names.get(n, n) for n in around.focus]
 
 
 # --- applying -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import rdflib
 from healthkg import dataset
 from healthkg.changes import from_update
 from healthkg.gate import (
+    BLANK_FOCUS,
     CHANGES_GRAPH,
     applied_sequence,
     apply,
@@ -108,3 +109,15 @@ def test_applied_change_with_blank_nodes_is_exact_and_recorded(store: ox.Store) 
     assert applied_sequence(store) == 1
     history = list(store.quads_for_pattern(None, None, None, ox.NamedNode(CHANGES_GRAPH)))
     assert len(store) == before + 2 - 1 + 1 + len(history)
+
+
+def test_blank_node_in_a_change_is_validated_as_a_focus_node(
+        store: ox.Store, shapes: rdflib.Graph, ontology: rdflib.Graph) -> None:
+    # Regression: pyshacl takes IRIs only as focus nodes; a change with a blank node failed
+    # with a TypeError instead of being validated.
+    change = from_update(store, P + f"INSERT DATA {{ GRAPH <{ID}fact/cluster> {{ "
+                                    f"<{ID}org/biogenouest> rh:hasCount _:c . _:c a rh:Count }} }}")
+    blank = next(q.object for q in change.added if isinstance(q.object, ox.BlankNode))
+    report = check(store, change, shapes, ontology)
+    assert not report.conforms
+    assert BLANK_FOCUS + blank.value in {v.focus for v in report.violations}
