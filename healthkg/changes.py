@@ -171,6 +171,8 @@ class _Overlay(RdflibStore):
         self.added: set[ox.Quad] = set()
         self.removed: set[ox.Quad] = set()
         self.graphs: set[Any] = set()
+        #: The named graphs GRAPH ?g may see (using-named-graph-uri); None: all of them.
+        self.visible: set[Any] | None = None
 
     def _graph_of(self, context: Any) -> Any:
         """The graph to read: the default graph reads as the union of all graphs."""
@@ -223,6 +225,8 @@ class _Overlay(RdflibStore):
     def contexts(self, triple: Any = None) -> Generator[Graph, None, None]:
         names = {_to_rdflib(g) for g in self.base.named_graphs()} | self.graphs
         names |= {_to_rdflib(q.graph_name) for q in self.added}
+        if self.visible is not None:
+            names &= self.visible
         for name in sorted(names, key=str):
             graph = Graph(store=self, identifier=name)
             if triple is None or any(True for _ in self.triples(triple, graph)):
@@ -267,6 +271,7 @@ def from_update(store: ox.Store, text: str, *, using_graphs: Iterable[str] = (),
     if _mentions(parsed.algebra, "ServiceGraphPattern"):
         raise BadRequest("SERVICE is refused in updates: the service makes no outbound "
                          "requests")
+    using_named_graphs = list(using_named_graphs)
     using = [CompValue("UsingClause", default=URIRef(g)) for g in using_graphs]
     using += [CompValue("UsingClause", named=URIRef(g)) for g in using_named_graphs]
     if using:
@@ -281,6 +286,10 @@ def from_update(store: ox.Store, text: str, *, using_graphs: Iterable[str] = (),
     # Never fetch USING/FROM graphs from the web: a graph not in the store is empty.
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
     overlay = _Overlay(store)
+    if using:
+        # rdflib lets GRAPH ?g see every graph despite USING NAMED: the protocol's dataset
+        # has exactly the named graphs of using-named-graph-uri (none if only defaults).
+        overlay.visible = {URIRef(g) for g in using_named_graphs}
     dataset = _UpdateDataset(store=overlay, default_union=True)
     try:
         evalUpdate(dataset, parsed)

@@ -51,3 +51,32 @@ def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     srv = Server(args=args).start()
     yield srv
     srv.stop()
+
+
+def steward_token(directory: Path, name: str = "steward") -> tuple[Path, str]:
+    """A tokens file in ``directory`` holding one steward's token; (file, token)."""
+    from healthkg.tokens import TokenFile
+
+    path = directory / "tokens.json"
+    return path, TokenFile(path).add(name)
+
+
+@pytest.fixture(scope="session")
+def write_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+    """A real server on an in-memory copy of the shipped graph, gated by the project's
+    shapes, with one steward token: (server, token)."""
+    tokens, token = steward_token(tmp_path_factory.mktemp("write-tokens"))
+    srv = Server(args=["--memory", "--tokens", str(tokens), "--max-body", "65536"]).start()
+    yield srv, token
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def w3c_write_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+    """A real server for the W3C update and Graph Store tests: their data lies outside the
+    project's shapes, so its writes are gated by a shapes file without shapes."""
+    tokens, token = steward_token(tmp_path_factory.mktemp("w3c-write-tokens"))
+    srv = Server(args=["--memory", "--tokens", str(tokens), "--shapes",
+                       "tests/fixtures/write/no-shapes.ttl"]).start()
+    yield srv, token
+    srv.stop()

@@ -122,3 +122,14 @@ def test_blank_node_matched_in_the_store_is_kept(store: ox.Store) -> None:
     (existing,) = store.quads_for_pattern(ox.NamedNode("http://ex/a"),
                                           ox.NamedNode("http://ex/q"), None)
     assert added.subject == existing.object
+
+
+def test_using_named_graph_uri_limits_what_graph_variables_see() -> None:
+    # Regression: rdflib let GRAPH ?g range over every graph despite USING NAMED.
+    store = ox.Store()
+    store.update("INSERT DATA { GRAPH <http://ex/g1> { <http://ex/a> a <http://ex/T> } "
+                 "GRAPH <http://ex/g2> { <http://ex/b> a <http://ex/T> } }")
+    change = from_update(store, "INSERT { GRAPH <http://ex/out> { ?s a <http://ex/U> } } "
+                                "WHERE { GRAPH ?g { ?s a <http://ex/T> } }",
+                         using_named_graphs=["http://ex/g1"])
+    assert {q.subject.value for q in change.added} == {"http://ex/a"}
