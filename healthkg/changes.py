@@ -66,8 +66,10 @@ class Change:
 
 def effective(store: ox.Store, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> Change:
     """Keep only what really changes: added quads absent from the store, removed ones present."""
+    added = frozenset(added)
     add = frozenset(q for q in added if q not in store)
-    remove = frozenset(q for q in removed if q in store) - add
+    # A quad both removed and added (a PUT that keeps a triple) stays: it is not removed.
+    remove = frozenset(q for q in removed if q in store) - added
     return Change(add - remove, remove)
 
 

@@ -133,3 +133,14 @@ def test_using_named_graph_uri_limits_what_graph_variables_see() -> None:
                                 "WHERE { GRAPH ?g { ?s a <http://ex/T> } }",
                          using_named_graphs=["http://ex/g1"])
     assert {q.subject.value for q in change.added} == {"http://ex/a"}
+
+
+def test_a_quad_both_removed_and_added_is_kept() -> None:
+    # Regression: a Graph Store PUT repeating a stored triple removed it.
+    from healthkg.changes import effective
+
+    store = ox.Store()
+    quad = ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"),
+                   ox.Literal("x"), ox.NamedNode("http://ex/g"))
+    store.add(quad)
+    assert effective(store, [quad], [quad]).empty
