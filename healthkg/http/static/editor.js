@@ -130,6 +130,10 @@
   document.addEventListener("click", function (event) {
     var a = event.target.closest && event.target.closest("a[href^='" + config.base + "']");
     if (a) { localise(a.parentNode); }
+    // A link to one of this server's pages opens at once (the table would first widen a
+    // cut-off cell and swallow the click).
+    var local = event.target.closest && event.target.closest(".yasr a[href^='" + config.server + "']");
+    if (local) { event.stopPropagation(); }
   }, true);
   function watch(t) {
     var yasr = t.getYasr && t.getYasr();
