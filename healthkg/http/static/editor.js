@@ -52,8 +52,12 @@
              rows.some(function (r) { return r[v]; });
     })[0];
     if (!value) { return null; }
-    var label = vars.filter(function (v) { return v !== value; })[0];
-    return {value: value, label: label, rows: rows};
+    var others = vars.filter(function (v) { return v !== value; });
+    function all(v, type) { return rows.every(function (r) { return !r[v] || r[v].type === type; }); }
+    // Words label the bars when there are some; an IRI column gives their links.
+    var label = others.filter(function (v) { return all(v, "literal"); })[0] || others[0];
+    var link = others.filter(function (v) { return all(v, "uri"); })[0];
+    return {value: value, label: label, link: link, rows: rows};
   };
   BarChart.prototype.canHandleResults = function () { return !!this.columns(); };
   BarChart.prototype.getIcon = function () {
@@ -77,10 +81,11 @@
     rows.forEach(function (r) {
       var n = r[c.value] ? Number(r[c.value].value) : 0;
       var item = document.createElement("li");
-      var name = document.createElement(r[c.label] && r[c.label].type === "uri" ? "a" : "span");
+      var href = c.link && r[c.link] ? r[c.link].value : null;
+      var name = document.createElement(href ? "a" : "span");
       name.className = "bar-label";
       name.textContent = r[c.label] ? r[c.label].value : "";
-      if (name.tagName === "A") { name.href = pageOf(r[c.label].value); }
+      if (href) { name.href = pageOf(href); }
       var bar = document.createElement("span");
       bar.className = "bar";
       bar.style.width = (max > 0 ? Math.max(0.5, 100 * n / max) : 0) + "%";

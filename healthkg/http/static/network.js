@@ -53,7 +53,7 @@
           "text-background-color": "#fff", "text-background-opacity": 0.8}}
       ],
       layout: focus ? {name: "concentric", concentric: function (n) { return n.data("focus") ? 2 : 1; },
-                       levelWidth: function () { return 1; }, minNodeSpacing: 40, animate: false}
+                       levelWidth: function () { return 1; }, minNodeSpacing: 90, animate: false}
                     : {name: "cose", animate: false, randomize: true, nodeDimensionsIncludeLabels: true,
                        nodeRepulsion: function () { return 60000; }, idealEdgeLength: function () { return 60; },
                        nodeOverlap: 40, gravity: 1, numIter: 2500, componentSpacing: 80, padding: 20}

@@ -193,9 +193,11 @@
               });
           });
           rows.appendChild(el("tr", {"data-change": c.change}, [
-            el("td", {}, [el("a", {href: config.server + "changes/" + encodeURIComponent(c.change), text: c.change})]),
-            el("td", {text: c.time}), el("td", {text: c.author}),
-            el("td", {text: c.message || (c.reverts ? "revert of " + c.reverts : "")}),
+            el("td", {}, [el("a", {href: config.server + "changes/" + encodeURIComponent(c.change),
+                                   title: c.change, text: c.change.slice(0, 10)})]),
+            el("td", {text: String(c.time).replace("T", " ").replace(/\.\d+/, "").replace("+00:00", " UTC")}),
+            el("td", {text: c.author}),
+            el("td", {text: c.message || (c.reverts ? "revert of " + c.reverts.slice(0, 10) : "")}),
             el("td", {text: "+" + c.added + " / −" + c.removed}),
             el("td", {}, [revert])]));
         });
