@@ -13,6 +13,7 @@ by a running server.
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import sys
 from typing import Any
@@ -62,6 +63,15 @@ def open_store(settings: Settings, command: str) -> DirectStore | None:
 
 def run_write(args: argparse.Namespace, command: str, **fields: Any) -> int:
     """Send one write through the local store's writer and print what happened."""
+    try:
+        return _run_write(args, command, **fields)
+    finally:
+        # pyoxigraph releases an on-disk store's lock when the store is freed: free it now
+        # (tracebacks of a refused change refer to it), for callers that open it again.
+        gc.collect()
+
+
+def _run_write(args: argparse.Namespace, command: str, **fields: Any) -> int:
     settings = settings_of(args)
     try:
         store = open_store(settings, command)

@@ -146,5 +146,8 @@ class DirectStore:
         """Flush the store to disk (when on disk)."""
         with contextlib.suppress(OSError):  # in-memory stores have nothing to flush
             self._store.flush()
+        # The writer refers back to this store: drop it, so that the on-disk store (and its
+        # lock) is released as soon as the caller lets go.
+        self._writer = None
         if self._temporary_journal is not None:
             shutil.rmtree(self._temporary_journal, ignore_errors=True)
