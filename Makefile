@@ -48,6 +48,7 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.gate
 
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak
