@@ -21,7 +21,7 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type, If-Match, "
-                                    "If-None-Match, If-Modified-Since",
+                                    "If-None-Match, If-Modified-Since, HealthKG-Message",
     "Access-Control-Expose-Headers": "ETag, Location, Retry-After, Allow, HealthKG-Truncated, "
                                      "HealthKG-Row-Limit, HealthKG-Rows",
     "Access-Control-Max-Age": "86400",
