@@ -47,3 +47,21 @@ def is_running(pid: int) -> bool:
     """True while a process exists and is not a zombie."""
     fields = _stat_fields(pid)
     return fields is not None and fields[0] != "Z"
+
+
+def _cpu_times() -> tuple[float, float]:
+    """(idle, total) jiffies of all cores, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return float(idle), float(sum(fields[:8]))
+
+
+def idle_cores(seconds: float = 1.0) -> float:
+    """How many cores sat idle on average over the next ``seconds`` (others' load shows)."""
+    import time
+
+    idle0, total0 = _cpu_times()
+    time.sleep(seconds)
+    idle1, total1 = _cpu_times()
+    cores = os.cpu_count() or 1
+    return cores * (idle1 - idle0) / max(total1 - total0, 1.0)
