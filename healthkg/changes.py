@@ -321,6 +321,10 @@ def from_update(store: ox.Store, text: str, *, using_graphs: Iterable[str] = (),
         parsed = translateUpdate(parseUpdate(text), base=base_iri)
     except Exception as exc:  # pyparsing's ParseException names line and column
         raise BadRequest(f"malformed update: {exc}") from exc
+    if not getattr(parsed, "algebra", None):
+        # An update without operations (empty, or only a prologue or comments) is valid
+        # SPARQL and changes nothing; rdflib returns a bare list for it.
+        return Change(frozenset(), frozenset())
     for operation in parsed.algebra:
         if operation.name == "Load":
             raise BadRequest("LOAD is refused: the service makes no outbound requests; "

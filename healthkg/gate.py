@@ -94,15 +94,24 @@ def check(store: ox.Store, change: Change, shapes: rdflib.Graph,
 
 #: Prefix of the names blank focus nodes get for validation (pyshacl takes IRIs only).
 BLANK_FOCUS = "urn:healthkg:bnode:"
+#: Prefix of the names of focus IRIs pyshacl would take for prefixed names (CURIEs).
+IRI_FOCUS = "urn:healthkg:iri:"
+#: The schemes pyshacl takes as IRIs in focus_nodes; it expands anything else as a CURIE
+#: (and fails on it), so a focus IRI of another scheme is renamed for validation.
+_PYSHACL_SCHEMES = ("http:", "https:", "urn:", "file:")
 
 
 def _named_blank_focus(around: Neighbourhood) -> tuple[rdflib.Graph, list[rdflib.term.Node]]:
-    """pyshacl's focus_nodes must be IRIs: blank focus nodes are renamed in the copy."""
-    blank = {n for n in around.focus if isinstance(n, rdflib.BNode)}
-    if not blank:
+    """pyshacl's focus_nodes must be IRIs of a few schemes: other focus nodes (blank nodes,
+    IRIs such as ``mailto:x`` or ``tag:x``) are renamed in the copy."""
+    names: dict[rdflib.term.Node, rdflib.term.Node] = {}
+    for node in around.focus:
+        if isinstance(node, rdflib.BNode):
+            names[node] = rdflib.URIRef(BLANK_FOCUS + str(node))
+        elif not str(node).lower().startswith(_PYSHACL_SCHEMES):
+            names[node] = rdflib.URIRef(IRI_FOCUS + str(node))
+    if not names:
         return around.graph, list(around.focus)
-    names: dict[rdflib.term.Node, rdflib.term.Node] = {
-        n: rdflib.URIRef(BLANK_FOCUS + str(n)) for n in blank}
     graph = rdflib.Graph()
     for s, p, o in around.graph:
         graph.add((names.get(s, s), p, names.get(o, o)))

@@ -40,6 +40,7 @@ from healthkg.errors import (
     ValidationFailed,
 )
 from healthkg.execution import DEFAULT_PREFIXES as PREFIXES
+from healthkg.faults import Faults
 from healthkg.journal import ChangeRecord, Journal
 from healthkg.store.base import WriteOutcome, WriteRequest
 
@@ -111,7 +112,7 @@ class Writer:
 
     def __init__(self, store: ox.Store, journal: Journal, shapes: rdflib.Graph,
                  ontology: rdflib.Graph, shapes_version: str, *, publish: Publish,
-                 current_version: Callable[[], str]) -> None:
+                 current_version: Callable[[], str], faults: Faults | None = None) -> None:
         self.store = store
         self.journal = journal
         self.shapes = shapes
@@ -124,6 +125,8 @@ class Writer:
         self._records: dict[str, ChangeRecord] = {}
         self._seq = 0
         self._history = ox.NamedNode(gate.CHANGES_GRAPH)
+        #: Test hook: named points where the engine kills itself (off unless armed).
+        self.faults = faults or Faults()
 
     # -- start-up ------------------------------------------------------------------------
 
@@ -136,6 +139,7 @@ class Writer:
             replayed = [r for r in records if r.seq > applied]
             for record in replayed:
                 gate.apply(self.store, gate.change_from_record(record), record)
+                self.faults.point("during-replay")
             self._records = {r.change_id: r for r in records}
             self._seq = max([applied, *(r.seq for r in records)])
             return replayed
@@ -175,6 +179,8 @@ class Writer:
                     "If-Match; fetch it again and redo the change",
                     details={"version": version}, headers={"ETag": f'"{version}"'})
             change, created = self._change(request)
+            if not request.dry_run:
+                self.faults.point("after-parse")
             if change.empty:
                 return WriteOutcome(None, 0, 0, version, created=created,
                                     dry_run=request.dry_run)
@@ -194,6 +200,7 @@ class Writer:
                     details={"report": report.to_dict(checked),
                              "report_turtle": report.to_turtle(checked),
                              "added": diff_added, "removed": diff_removed})
+            self.faults.point("after-validate")
             record = ChangeRecord(
                 seq=self._seq + 1, change_id=request.change_id or uuid.uuid4().hex,
                 time=_now(), author=request.author or "unknown", message=request.message,
@@ -202,6 +209,7 @@ class Writer:
             history = self._commit(change, record)
             new_version = self.publish(record, len(change.added) + history,
                                        len(change.removed))
+            self.faults.point("before-answer")
             return WriteOutcome(record.change_id, len(change.added), len(change.removed),
                                 new_version, created=created)
 
@@ -214,8 +222,10 @@ class Writer:
         history = sum(1 for q in gate.history_quads(record, len(change.added),
                                                     len(change.removed)) if q not in self.store)
         self.journal.append(record)
+        self.faults.point("after-journal-sync")
         try:
             gate.apply(self.store, change, record)
+            self.faults.point("after-commit")
         except BaseException:
             with self.journal.path.open("r+b") as handle:
                 handle.truncate(size)
@@ -289,7 +299,7 @@ ONTOLOGY_FILES = ("healthkg.ttl", "vocabularies.ttl")
 
 
 def open_writer(settings: Settings, store: ox.Store, journal_dir: Path, *, publish: Publish,
-                current_version: Callable[[], str]) -> Writer:
+                current_version: Callable[[], str], faults: Faults | None = None) -> Writer:
     """A writer over ``store`` with the project's trusted shapes and ontology."""
     shapes_path = settings.shapes_path
     try:
@@ -302,7 +312,7 @@ def open_writer(settings: Settings, store: ox.Store, journal_dir: Path, *, publi
     except Exception as exc:  # rdflib raises many unrelated types for bad syntax
         raise InputUnreadable(f"{shapes_path}: cannot read the shapes: {exc}") from exc
     return Writer(store, Journal(journal_dir), shapes, ontology, file_digest(shapes_path),
-                  publish=publish, current_version=current_version)
+                  publish=publish, current_version=current_version, faults=faults)
 
 
 def read_graph(store: ox.Store, iri: str | None, media_type: str) -> bytes | None:

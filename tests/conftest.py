@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import backend as remote
 from tests.harness import ROOT, Server
 
 
@@ -20,9 +21,13 @@ def project_root() -> Path:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One real server for the session, on an in-memory store loaded with the shipped graph."""
     tokens = tmp_path_factory.mktemp("tokens") / "tokens.json"
-    srv = Server(args=["--memory", "--tokens", str(tokens)]).start()
+    backend = remote.start(tmp_path_factory.mktemp("backend")) if remote.wanted() else None
+    store = backend.args if backend else ["--memory"]
+    srv = Server(args=[*store, "--tokens", str(tokens)]).start()
     yield srv
     srv.stop()
+    if backend:
+        backend.stop()
 
 
 #: The W3C SPARQL 1.1 Protocol test data (read-only, shared with the other conformance files).
@@ -45,12 +50,17 @@ def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     trig = tmp_path_factory.mktemp("w3c") / "protocol-data.trig"
     trig.write_text("".join(f"<{iri}> {{\n{graph['ntriples']}\n}}\n"
                             for iri, graph in data["graph_data"].items()), encoding="utf-8")
-    args = ["--memory", "--extra-data", str(trig), "--queries", "tests/fixtures/queries"]
+    backend = (remote.start(tmp_path_factory.mktemp("backend"), [trig]) if remote.wanted()
+               else None)
+    store = backend.args if backend else ["--memory", "--extra-data", str(trig)]
+    args = [*store, "--queries", "tests/fixtures/queries"]
     for name, value in PROTOCOL_LIMITS.items():
         args += ["--" + name.replace("_", "-"), str(value)]
     srv = Server(args=args).start()
     yield srv
     srv.stop()
+    if backend:
+        backend.stop()
 
 
 def steward_token(directory: Path, name: str = "steward") -> tuple[Path, str]:
@@ -78,5 +88,21 @@ def w3c_write_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     tokens, token = steward_token(tmp_path_factory.mktemp("w3c-write-tokens"))
     srv = Server(args=["--memory", "--tokens", str(tokens), "--shapes",
                        "tests/fixtures/write/no-shapes.ttl"]).start()
+    yield srv, token
+    srv.stop()
+
+
+#: Deadline of the ``hostile_server``'s queries: short, so that runaway inputs cost little.
+HOSTILE_DEADLINE = 2.0
+
+
+@pytest.fixture(scope="session")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+    """A real server for the reliability suite (fuzzing, hostile inputs, outbound and access
+    attempts): an in-memory copy of the shipped graph, a 2-second query deadline, the
+    project's shapes, one steward token: (server, token)."""
+    tokens, token = steward_token(tmp_path_factory.mktemp("hostile-tokens"))
+    srv = Server(args=["--memory", "--tokens", str(tokens),
+                       "--query-timeout", str(HOSTILE_DEADLINE)]).start()
     yield srv, token
     srv.stop()

@@ -26,6 +26,7 @@ from healthkg.engine import THREADS_PER_WORKER, protocol
 from healthkg.engine.storage import OpenedStore, count, open_store, record_version
 from healthkg.engine.version import VersionBoard
 from healthkg.execution import execute
+from healthkg.faults import Faults
 from healthkg.journal import ChangeRecord
 from healthkg.store.base import QueryOutcome, QueryRequest, WriteRequest
 
@@ -169,7 +170,9 @@ class Engine:
         """Create the writer and replay what the journal holds beyond the store."""
         self.writer = writer.open_writer(self.settings, self.opened.store, journal_dir,
                                          publish=self._published,
-                                         current_version=self.board.read)
+                                         current_version=self.board.read,
+                                         faults=Faults.from_environment(os.environ,
+                                                                        self.run_dir))
         replayed = self.writer.replay()
         records = self.writer.records()
         if replayed:

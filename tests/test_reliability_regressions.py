@@ -1,0 +1,52 @@
+"""Regressions found by the reliability suite, each with the smallest request that showed it."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.harness import Server
+from tests.reliability import version
+
+pytestmark = pytest.mark.server
+
+UPDATE = {"Content-Type": "application/sparql-update"}
+ORG = ("PREFIX org: <http://www.w3.org/ns/org#> PREFIX skos: "
+       "<http://www.w3.org/2004/02/skos/core#> ")
+
+
+@pytest.mark.parametrize("text", ["", "  \n", "# only a comment\n",
+                                  "PREFIX ex: <http://example.org/>"])
+def test_update_without_operations_changes_nothing_and_is_not_a_500(
+        hostile_server: tuple[Server, str], text: str) -> None:
+    # rdflib returns a bare list for an update without operations; it was answered 500.
+    server, token = hostile_server
+    before = version(server)
+    dry = requests.post(server.url + "validate", data=text.encode(), headers=UPDATE,
+                        timeout=30)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["added"] == [] and dry.json()["removed"] == []
+    done = requests.post(server.url + "update", data=text.encode(), timeout=30,
+                         headers={**UPDATE, "Authorization": f"Bearer {token}"})
+    assert done.status_code == 200, done.text
+    assert done.json()["change"] is None
+    assert version(server) == before
+
+
+@pytest.mark.parametrize("iri", ["u:x", "mailto:steward@example.org", "tag:example.org,2024:x",
+                                 "skos:prefLabel", "org:x"])
+def test_change_about_an_iri_of_any_scheme_is_validated_not_a_500(
+        hostile_server: tuple[Server, str], iri: str) -> None:
+    # pyshacl took a focus IRI outside http/https/urn/file for a prefixed name: a TypeError
+    # (500), or, for a scheme named like a bound prefix (skos:), another node validated.
+    server, _ = hostile_server
+    unlabelled = ORG + f"INSERT DATA {{ GRAPH <urn:g> {{ <{iri}> a org:Organization }} }}"
+    report = requests.post(server.url + "validate", data=unlabelled.encode(), headers=UPDATE,
+                           timeout=30)
+    assert report.status_code == 200, report.text
+    assert report.json()["conforms"] is False  # an organisation needs its labels
+    labelled = ORG + (f'INSERT DATA {{ GRAPH <urn:g> {{ <urn:x:ok> skos:altLabel "x"@en . '
+                      f'<urn:x:ok> <urn:x:see> <{iri}> }} }}')
+    report = requests.post(server.url + "validate", data=labelled.encode(), headers=UPDATE,
+                           timeout=30)
+    assert report.status_code == 200, report.text
