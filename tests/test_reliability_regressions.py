@@ -50,3 +50,17 @@ def test_change_about_an_iri_of_any_scheme_is_validated_not_a_500(
     report = requests.post(server.url + "validate", data=labelled.encode(), headers=UPDATE,
                            timeout=30)
     assert report.status_code == 200, report.text
+
+
+@pytest.mark.parametrize("junk", [b"\xa0", b"\x85", b"\x0b", b"\x1c"])
+def test_token_followed_by_a_unicode_space_is_refused(hostile_server: tuple[Server, str],
+                                                      junk: bytes) -> None:
+    # The token was taken with str.strip(), which drops non-breaking and other Unicode
+    # spaces: "Bearer TOKEN<NBSP>" was accepted although it is not RFC 6750's form.
+    server, token = hostile_server
+    before = version(server)
+    response = requests.post(server.url + "update", timeout=30, data=ORG.encode() + (
+        b'INSERT DATA { GRAPH <urn:g> { <urn:x:nbsp> skos:altLabel "x"@en } }'),
+        headers={**UPDATE, "Authorization": b"Bearer " + token.encode() + junk})
+    assert response.status_code == 401
+    assert version(server) == before
