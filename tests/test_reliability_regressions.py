@@ -62,5 +62,6 @@ def test_token_followed_by_a_unicode_space_is_refused(hostile_server: tuple[Serv
     response = requests.post(server.url + "update", timeout=30, data=ORG.encode() + (
         b'INSERT DATA { GRAPH <urn:g> { <urn:x:nbsp> skos:altLabel "x"@en } }'),
         headers={**UPDATE, "Authorization": b"Bearer " + token.encode() + junk})
-    assert response.status_code == 401
+    # gunicorn itself refuses control characters in a header (400).
+    assert response.status_code == (401 if junk in (b"\xa0", b"\x85") else 400)
     assert version(server) == before
