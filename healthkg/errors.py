@@ -139,3 +139,10 @@ class InputUnreadable(HealthkgError):
 
     status = 400
     title = "Unreadable input"
+
+
+class NotImplementedHere(HealthkgError):
+    """The operation exists but this configuration of the service cannot carry it out."""
+
+    status = 501
+    title = "Not implemented"

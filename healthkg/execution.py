@@ -121,6 +121,12 @@ def execute(store: pyoxigraph.Store, request: QueryRequest, *, max_rows: int, ve
         raise BadRequest(f"the query failed during evaluation: {exc}") from exc
 
 
+def serialise_answer(answer: Any, request: QueryRequest, *, max_rows: int,
+                     version: str) -> QueryOutcome:
+    """Write a query's answer (solutions, boolean or triples) as negotiated, capped."""
+    return _serialise(answer, request, max_rows=max_rows, version=version)
+
+
 def _serialise(answer: Any, request: QueryRequest, *, max_rows: int,
                version: str) -> QueryOutcome:
     if isinstance(answer, pyoxigraph.QueryBoolean):

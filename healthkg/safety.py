@@ -40,6 +40,9 @@ _TOKEN = re.compile(r"""
    |(?P<other>.)
 """, re.VERBOSE | re.DOTALL)
 
+#: The tokenizer, for other modules that must find keywords outside strings and IRIs.
+TOKEN = _TOKEN
+
 # Long runs of prefix operators also recurse in the parser ("!!!!...x", "- - - x").
 _UNARY = frozenset("!-+^")
 

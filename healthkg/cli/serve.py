@@ -46,10 +46,20 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"healthkg serve: {exc}", file=sys.stderr)
         return 2
-    if settings.store.startswith(("sparql+http://", "sparql+https://")):
-        print("healthkg serve: remote SPARQL backends are not available in this version; "
-              "use --store DIR or --memory", file=sys.stderr)
-        return 2
+    from healthkg.store.remote import RemoteStore, is_remote
+
+    if is_remote(settings.store):
+        # A remote backend owns the data: no engine process, only the HTTP workers.
+        from healthkg.engine.web import WebServer
+        from healthkg.http.app import create_app as build_app
+
+        try:
+            remote = RemoteStore(settings)
+        except ValueError as exc:
+            print(f"healthkg serve: {exc}", file=sys.stderr)
+            return 2
+        WebServer(build_app(settings, remote), settings).run()
+        return 0
     # Imported here so that other sub-commands do not pay for the web stack.
     from healthkg.engine.supervisor import Supervisor
     from healthkg.http.app import create_app
