@@ -10,7 +10,7 @@ VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test lint typecheck pytest bench soak clean install vendor
+.PHONY: serve test lint typecheck pytest bench bench-1m soak clean install vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,14 +41,31 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# HTTP tests that do not depend on the backend, run again over a remote Oxigraph server.
+REMOTE_TESTS := tests/test_http_sparql.py tests/test_http_named_queries.py \
+	tests/test_http_sparqlwrapper.py tests/test_http_ssrf.py tests/test_http_limits.py \
+	tests/test_w3c_protocol.py tests/test_linked_data.py tests/test_linked_data_dataset.py \
+	tests/test_linked_data_crawl.py
+
 pytest: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/pytest
+	HEALTHKG_TEST_BACKEND=oxigraph $(BIN)/pytest -q $(REMOTE_TESTS)
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.gate
+	$(BIN)/python -m bench.peers --sizes 10k,100k
+
+# The 1M-triple figures (load time, memory, latencies, commits) beside both peers.
+bench-1m: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python -m bench.peers --sizes 1m --output peers-1m
 
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak

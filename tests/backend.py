@@ -45,7 +45,8 @@ class Backend:
         self.process.wait(20)
 
 
-def start(directory: Path, extra: list[Path] | None = None) -> Backend:
+def start(directory: Path, extra: list[Path] | None = None, *,
+          timeout_s: int = 30) -> Backend:
     """Load the project files and ``extra`` into a fresh Oxigraph store and serve it."""
     from healthkg import dataset
 
@@ -60,7 +61,7 @@ def start(directory: Path, extra: list[Path] | None = None) -> Backend:
     port = free_port()
     log = (directory / "oxigraph.log").open("wb")
     process = subprocess.Popen([str(oxigraph), "serve", "--location", str(location), "--bind",
-                                f"127.0.0.1:{port}"],
+                                f"127.0.0.1:{port}", "--timeout-s", str(timeout_s)],
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/query"
     deadline = time.monotonic() + 30
