@@ -65,3 +65,21 @@ def test_token_followed_by_a_unicode_space_is_refused(hostile_server: tuple[Serv
     # gunicorn itself refuses control characters in a header (400).
     assert response.status_code == (401 if junk in (b"\xa0", b"\x85") else 400)
     assert version(server) == before
+
+
+def test_dry_run_is_stopped_at_the_query_deadline(hostile_server: tuple[Server, str]) -> None:
+    # /validate needs no token, and a dry run had the write deadline (60 s): an update whose
+    # WHERE backtracks in Python's regex engine held the single writer for a minute.
+    import time
+
+    from tests.conftest import HOSTILE_DEADLINE
+
+    server, _ = hostile_server
+    text = ('DELETE { <urn:x:s> <urn:x:p> ?o } WHERE { BIND("' + "a" * 40 + '!" AS ?o) '
+            'FILTER regex(?o, "^(a+)+$") }')
+    started = time.monotonic()
+    response = requests.post(server.url + "validate", data=text.encode(), headers=UPDATE,
+                             timeout=120)
+    assert response.status_code == 503, response.text
+    assert time.monotonic() - started <= HOSTILE_DEADLINE + 1.0
+    assert requests.get(server.url + "health", timeout=30).status_code == 200

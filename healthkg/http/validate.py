@@ -47,6 +47,8 @@ def payload_request(*, author: str, dry_run: bool) -> WriteRequest:
     args = request.args
     graph = args.get("graph") or None
     fields: dict[str, Any] = {"author": author, "dry_run": dry_run,
+                              # Anyone may send a dry run: it is stopped at the query deadline.
+                              "deadline": settings.query_timeout if dry_run else None,
                               "if_match": writing.if_match(), "graph": graph,
                               "base_iri": graph or request.base_url}
     form: dict[str, str] = {}

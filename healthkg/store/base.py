@@ -82,6 +82,9 @@ class WriteRequest:
     """Chosen by the client side: a request sent again with the same id is applied once."""
     reverts: str | None = None
     """Id of the change a ``revert`` undoes."""
+    deadline: float | None = None
+    """Seconds the store may spend on it (None: the store's own write deadline). A dry run,
+    which anyone may send, gets the query deadline: past it the engine is stopped."""
 
     def to_frame(self) -> tuple[dict[str, Any], bytes]:
         """The request as a JSON header and the concatenated bodies (engine protocol)."""

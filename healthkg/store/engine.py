@@ -100,12 +100,13 @@ class EngineStore:
         if not request.change_id:
             request = replace(request, change_id=uuid.uuid4().hex)
         header, payload = request.to_frame()
+        limit = request.deadline or WRITE_TIMEOUT
         stopped = errors.ServiceUnavailable(
-            f"The change was not completed within {WRITE_TIMEOUT:g} s.",
+            f"The change was not completed within {limit:g} s.",
             headers={"Retry-After": str(RETRY_AFTER)})
         for attempt in range(WRITE_RESENDS + 1):
             try:
-                reply, _ = self._call({"op": "write", "request": header}, WRITE_TIMEOUT,
+                reply, _ = self._call({"op": "write", "request": header}, limit,
                                       on_deadline=stopped, idempotent=False, body=payload)
                 return WriteOutcome.from_json(reply["outcome"])
             except errors.ServiceUnavailable as exc:
@@ -114,7 +115,7 @@ class EngineStore:
                     if known is not None:
                         return known
                     raise errors.ServiceUnavailable(
-                        f"The change was not applied: it took longer than {WRITE_TIMEOUT:g} s.",
+                        f"The change was not applied: it took longer than {limit:g} s.",
                         headers={"Retry-After": str(RETRY_AFTER)}) from exc
                 if attempt == WRITE_RESENDS:
                     known = self._write_status(request.change_id)

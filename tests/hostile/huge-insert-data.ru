@@ -1,0 +1,1 @@
+INSERT DATA { GRAPH <urn:hostile:big> { @@TRIPLES@@ } }
