@@ -194,7 +194,10 @@ def answer(body: bytes, media_type: str) -> Counter[tuple[object, ...]]:
         return Counter(tuple(sorted((k, _json_term(v)) for k, v in row.items()))
                        for row in data["results"]["bindings"])
     graph = rdflib.Graph()
-    formats = [_GRAPH_FORMATS.get(media_type, "turtle"), "xml", "turtle", "nt"]
+    # rdflib-endpoint labels RDF/XML as other types: trust the bytes before the label.
+    sniffed = "xml" if body.lstrip().startswith(b"<?xml") else None
+    formats = [f for f in (sniffed, _GRAPH_FORMATS.get(media_type, "turtle"), "xml",
+                           "turtle", "nt") if f]
     for fmt in dict.fromkeys(formats):
         try:
             graph.parse(data=body, format=fmt)

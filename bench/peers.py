@@ -171,9 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10k,100k",
                         help="comma-separated sizes: 10k, 100k, 1m or a number of triples")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--seconds", type=float, default=1.5,
+    parser.add_argument("--seconds", type=float, default=1.0,
                         help="duration of each throughput run")
-    parser.add_argument("--budget", type=float, default=1.5,
+    parser.add_argument("--budget", type=float, default=1.0,
                         help="longest time of each latency run (at least 5 requests)")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--connections", type=int, default=16)

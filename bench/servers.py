@@ -146,8 +146,12 @@ def start_healthkg(workdir: Path, data: Path, *, workers: int = 2,
     return Server(name, port, "/sparql", process, watch, time.monotonic() - started)
 
 
-def start_oxigraph(workdir: Path, files: list[Path]) -> Server:
-    """``oxigraph load`` the files into a fresh directory, then ``oxigraph serve`` it."""
+def start_oxigraph(workdir: Path, files: list[Path], *, union: bool = True) -> Server:
+    """``oxigraph load`` the files into a fresh directory, then ``oxigraph serve`` it.
+
+    With ``union`` the default graph is the union of the named graphs for every query, as
+    healthkg's; without, a client asks for it per query (healthkg's remote store does).
+    """
     port = free_port()
     location = workdir / "oxigraph-store"
     log = workdir / "oxigraph.log"
@@ -160,7 +164,8 @@ def start_oxigraph(workdir: Path, files: list[Path]) -> Server:
                            + (workdir / "oxigraph-load.log").read_text(errors="replace"))
     load_peak = load_watch.stop()
     process = _spawn([str(BIN / "oxigraph"), "serve", "--location", str(location),
-                      "--bind", f"{HOST}:{port}", "--union-default-graph"], log)
+                      "--bind", f"{HOST}:{port}",
+                      *(["--union-default-graph"] if union else [])], log)
     watch = MemoryWatch(process.pid)
     _wait_ready(process, f"http://{HOST}:{port}/query?query=ASK%7B%7D", log, 120)
     return Server("oxigraph", port, "/query", process, watch, time.monotonic() - started,

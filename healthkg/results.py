@@ -47,15 +47,44 @@ def json_term(term: Term) -> dict[str, object]:
         "object": json_term(term.object)}}
 
 
+def _json_text(term: Term) -> str:
+    """``json.dumps(json_term(term), ensure_ascii=False)``, without building a dict.
+
+    An IRI cannot hold a character JSON escapes (quote, backslash, controls), so it is
+    written as it is; literals go through json.dumps for their text.
+    """
+    if type(term) is pyoxigraph.NamedNode:
+        return '{"type": "uri", "value": "' + term.value + '"}'
+    if type(term) is pyoxigraph.Literal and getattr(term, "direction", None) is None:
+        head = '{"type": "literal", "value": ' + json.dumps(term.value, ensure_ascii=False)
+        if term.language:
+            return head + ', "xml:lang": ' + json.dumps(term.language) + "}"
+        datatype = term.datatype.value
+        if datatype != XSD_STRING:
+            return head + ', "datatype": "' + datatype + '"}'
+        return head + "}"
+    return json.dumps(json_term(term), ensure_ascii=False)
+
+
 def json_select(variables: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
     """SELECT results as application/sparql-results+json, chunk by chunk."""
     dump = json.dumps
     yield '{"head":{"vars":' + dump(list(variables)) + '},"results":{"bindings":['
+    keys = [dump(v, ensure_ascii=False) + ": " for v in variables]
+    # Results repeat the same terms row after row (joins, types, labels): each term is
+    # written once per answer. The bytes are those of json.dumps of the whole binding.
+    written: dict[Term, str] = {}
     first = True
     for row in rows:
-        binding = {v: json_term(t) for v, t in zip(variables, row, strict=True)
-                   if t is not None}
-        yield ("" if first else ",") + dump(binding, ensure_ascii=False)
+        parts = []
+        for key, term in zip(keys, row, strict=True):
+            if term is None:
+                continue
+            text = written.get(term)
+            if text is None:
+                text = written[term] = _json_text(term)
+            parts.append(key + text)
+        yield ("{" if first else ",{") + ", ".join(parts) + "}"
         first = False
     yield "]}}"
 

@@ -1,9 +1,11 @@
-"""The engine process: owns the store, answers framed requests on a thread pool.
+"""The engine process: owns the store, answers framed requests, one thread per connection.
 
-Each connection (one per HTTP worker thread) has a reader thread; evaluation runs on a
-bounded pool. A watchdog is the last line of defence: a query still running one second
-past its deadline (its client should already have killed the engine) kills the engine
-itself, so that no CPU is left burning even when the client is gone.
+Each connection (one per HTTP worker thread) has its own thread, which reads a request and
+evaluates it (pyoxigraph releases the GIL while it evaluates, so the threads share the
+cores); a short query never queues behind slow ones. A watchdog is the last line of
+defence: a query still running one second past its deadline (its client should already have
+killed the engine) kills the engine itself, so that no CPU is left burning even when the
+client is gone.
 """
 
 from __future__ import annotations
@@ -16,13 +18,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from healthkg import dump, errors, writer
 from healthkg.config import Settings
-from healthkg.engine import THREADS_PER_WORKER, protocol
+from healthkg.engine import protocol
 from healthkg.engine.storage import OpenedStore, count, open_store, record_version
 from healthkg.engine.version import VersionBoard
 from healthkg.execution import execute
@@ -45,10 +46,6 @@ class Engine:
         self.opened = opened
         self.board = board
         self.run_dir = run_dir
-        # One evaluation thread per request the HTTP workers can have in flight, so that a
-        # short query never queues behind slow ones (the threads share the cores).
-        threads = max(2 * (os.cpu_count() or 1), settings.workers * THREADS_PER_WORKER)
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="query")
         #: Held while a change is applied: the engine is the single writer (the writer's).
         self.write_lock = threading.Lock()
         self.writer: writer.Writer
@@ -134,10 +131,11 @@ class Engine:
         with self._deadline_lock:
             self._deadlines[token] = time.monotonic() + timeout + WATCHDOG_GRACE
         try:
-            future = self.pool.submit(
-                execute, self.opened.store, request, max_rows=self.settings.max_rows,
-                version=self.board.read(), allow_service=self.settings.allow_service)
-            return future.result()
+            # Evaluated on the connection's own thread: each HTTP worker thread has its own
+            # connection, so the connections already bound the concurrency, and handing the
+            # query to another thread cost a switch (and the GIL) per request.
+            return execute(self.opened.store, request, max_rows=self.settings.max_rows,
+                           version=self.board.read(), allow_service=self.settings.allow_service)
         finally:
             with self._deadline_lock:
                 del self._deadlines[token]
