@@ -67,8 +67,11 @@ bench: $(STAMP) $(BENCH_STAMP)
 bench-1m: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python -m bench.peers --sizes 1m --output peers-1m
 
+# Load (64 clients, 10 min) then soak (30 min); durations: HEALTHKG_SOAK_* (bench/soak.py).
+# The figures go to tests/artifacts/reliability.json and RELIABILITY.md.
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m tests.reliability_report
 
 clean:
 	rm -rf $(VENV) $(VENDOR) node_modules var .pytest_cache .mypy_cache .ruff_cache
