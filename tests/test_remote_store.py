@@ -23,15 +23,21 @@ QUERIES = [
 
 
 @pytest.fixture(scope="module")
-def over_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[remote.Backend]:
+    """An Oxigraph server holding the project's files."""
+    started = remote.start(tmp_path_factory.mktemp("remote"), timeout_s=5)
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def over_oxigraph(tmp_path_factory: pytest.TempPathFactory,
+                  backend: remote.Backend) -> Iterator[tuple[Server, str]]:
     """healthkg over an Oxigraph server, with a steward token and a 1 s deadline."""
-    directory = tmp_path_factory.mktemp("remote")
-    backend = remote.start(directory, timeout_s=5)
-    tokens, token = steward_token(directory)
+    tokens, token = steward_token(tmp_path_factory.mktemp("tokens"))
     srv = Server(args=[*backend.args, "--tokens", str(tokens), "--query-timeout", "1"]).start()
     yield srv, token
     srv.stop()
-    backend.stop()
 
 
 def _rows(response: requests.Response) -> list[tuple[tuple[str, str], ...]]:
@@ -77,6 +83,26 @@ def test_query_past_its_deadline_is_503_within_the_deadline_plus_one_second(
     assert time.monotonic() - started < 2.0
     assert requests.get(srv.url + "sparql", params={"query": QUERIES[3]},
                         timeout=10).status_code == 200
+
+
+@pytest.mark.server
+def test_a_new_version_in_the_backend_changes_etags_and_answers(
+        over_oxigraph: tuple[Server, str], backend: remote.Backend) -> None:
+    srv, _ = over_oxigraph
+    query = {"query": "SELECT ?l WHERE { <urn:x:thing> <urn:x:label> ?l }"}
+    before = requests.get(srv.url + "sparql", params=query, timeout=10)
+    assert before.json()["results"]["bindings"] == []
+    service = "https://w3id.org/rennes-health/id/graph/service"
+    update = (f"INSERT DATA {{ GRAPH <{service}> {{ <{service}> "
+              "<http://www.w3.org/2002/07/owl#versionInfo> \"2\" } "
+              "GRAPH <urn:x:g> { <urn:x:thing> <urn:x:label> \"new\" } }")
+    requests.post(backend.url.replace("/query", "/update"), data=update,
+                  headers={"Content-Type": "application/sparql-update"},
+                  timeout=10).raise_for_status()
+    time.sleep(0.7)  # the version is read at most every VERSION_TTL seconds
+    after = requests.get(srv.url + "sparql", params=query, timeout=10)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert [b["l"]["value"] for b in after.json()["results"]["bindings"]] == ["new"]
 
 
 @pytest.mark.server

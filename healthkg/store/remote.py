@@ -14,9 +14,10 @@ does (Oxigraph: ``oxigraph serve --union-default-graph``; Fuseki: ``unionDefault
 Named-query parameters are bound with a trailing ``VALUES`` clause built from the parsed
 term (never from the raw parameter text), which SPARQL joins before solution modifiers.
 
-The dataset version is read from the backend with a small query (a version triple in the
-graph ``id/graph/service``, when a healthkg writer has put one there) at most every
-``VERSION_TTL`` seconds; without it the version names the backend only. Writes through a
+The dataset version is read from the backend with a small query at most every
+``VERSION_TTL`` seconds: the ``owl:versionInfo`` of the graph ``id/graph/service`` when the
+backend holds one (whoever loads the backend bumps it); without it the version names the
+backend only. Writes through a
 remote backend are not available in this version: they are answered 501.
 """
 
@@ -44,7 +45,7 @@ SCHEMES = ("sparql+http://", "sparql+https://")
 VERSION_TTL = 0.5
 #: Where a healthkg writer keeps the dataset version in a shared backend.
 SERVICE_GRAPH = BASE_IRI + "id/graph/service"
-VERSION_PREDICATE = BASE_IRI + "def#datasetVersion"
+VERSION_PREDICATE = "http://www.w3.org/2002/07/owl#versionInfo"
 #: Deadline of the control queries (stats, version, dumps).
 CONTROL_TIMEOUT = 30.0
 RETRY_AFTER = "1"
