@@ -144,3 +144,37 @@ def markdown(results: dict[str, Any]) -> str:
         lines += size_table(label, figures, results["queries"])
     lines += targets(results)
     return "\n".join(lines) + "\n"
+
+
+def summary(results: dict[str, Any]) -> str:
+    """A narrow table per size for the README: latencies, throughputs and the ratios."""
+    lines: list[str] = []
+    for label, figures in results["sizes"].items():
+        servers = figures["servers"]
+        load = ", ".join(f"{name} {s['load_s']} s / {s['peak_memory_mb']:,.0f} MB"
+                         for name, s in servers.items())
+        lines += [f"**{label}** (load time / peak memory: {load})", "",
+                  "| Query | cold p50 hk / ox (ms) | cold req/s hk / ox (ratio) | "
+                  "repeated req/s hk / ox (ratio) | cold req/s hk / rdflib-endpoint (ratio) |",
+                  "|---|---|---|---|---|"]
+        for query in results["queries"]:
+            def g(server: str, mode: str, key: str, figures: dict[str, Any] = figures,
+                  query: str = query) -> Any:
+                return _get(figures, server, query, mode, key)
+
+            hk_c, ox_c = g("healthkg", "cold", "requests_per_s"), g("oxigraph", "cold",
+                                                                    "requests_per_s")
+            hk_r, ox_r = (g("healthkg", "repeated", "requests_per_s"),
+                          g("oxigraph", "repeated", "requests_per_s"))
+            rd_c = g("rdflib-endpoint", "cold", "requests_per_s")
+            lines.append(
+                f"| {query} | {_fmt(g('healthkg', 'cold', 'p50_ms'))} / "
+                f"{_fmt(g('oxigraph', 'cold', 'p50_ms'))} | {_fmt(hk_c)} / {_fmt(ox_c)} "
+                f"({_ratio(hk_c, ox_c)}) | {_fmt(hk_r)} / {_fmt(ox_r)} ({_ratio(hk_r, ox_r)}) | "
+                + (f"{_fmt(hk_c)} / {_fmt(rd_c)} ({_ratio(hk_c, rd_c)}) |" if rd_c else "– |"))
+        writes = servers.get("healthkg", {}).get("writes", {})
+        lines += ["", ("SHACL-gated 100-triple commits: p50 "
+                       f"{writes['p50_ms']} ms, p99 {writes['p99_ms']} ms."
+                       if writes.get("measured") else
+                       f"Commits: not measured ({writes.get('reason', 'not run')})."), ""]
+    return "\n".join(lines)

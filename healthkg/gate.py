@@ -29,6 +29,7 @@ _PROV = "http://www.w3.org/ns/prov#"
 _RH = BASE_IRI + "def#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _TYPE = ox.NamedNode(str(RDF.type))
+_INVERSE_PATH = rdflib.URIRef("http://www.w3.org/ns/shacl#inversePath")
 #: Name of the custom function that turns a label into the stored blank node of that label.
 _BNODE_FN = ox.NamedNode("urn:healthkg:function:bnode")
 
@@ -54,9 +55,18 @@ def _after(store: ox.Store, change: Change, subject: Node | None = None,
             yield quad
 
 
-def neighbourhood(store: ox.Store, change: Change) -> Neighbourhood:
-    """The after-change surroundings of what the change touches, as one rdflib graph."""
+def neighbourhood(store: ox.Store, change: Change, *,
+                  inverse_paths: bool = True) -> Neighbourhood:
+    """The after-change surroundings of what the change touches, as one rdflib graph.
+
+    Without ``inverse_paths`` (shapes that never follow a property backwards), the nodes
+    pointing at a touched node are validated only when that node's own description changes
+    (it is the subject of a changed quad): what merely gains or loses a link from a changed
+    subject (a shared concept, a fact, a unit) reads the same to everything pointing at
+    it, and such nodes can have tens of thousands of in-links.
+    """
     touched = change.touched_nodes()
+    described = {quad.subject for quad in change.added | change.removed}
     focus: set[Node] = set(touched)
     triples: set[tuple[object, object, object]] = set()
 
@@ -64,6 +74,8 @@ def neighbourhood(store: ox.Store, change: Change) -> Neighbourhood:
         triples.add((quad.subject, quad.predicate, quad.object))
 
     for node in touched:
+        if not inverse_paths and node not in described:
+            continue
         for quad in _after(store, change, obj=node):
             keep(quad)
             # Classes have huge in-neighbourhoods and are checked through the ontology.
@@ -87,7 +99,8 @@ def neighbourhood(store: ox.Store, change: Change) -> Neighbourhood:
 def check(store: ox.Store, change: Change, shapes: rdflib.Graph,
           ontology: rdflib.Graph) -> Report:
     """Validate what a change touches, as it would be after the change."""
-    around = neighbourhood(store, change)
+    inverse = next(iter(shapes.triples((None, _INVERSE_PATH, None))), None) is not None
+    around = neighbourhood(store, change, inverse_paths=inverse)
     graph, focus = _named_blank_focus(around)
     return validate(graph, shapes, ontology=ontology, focus_nodes=focus)
 
