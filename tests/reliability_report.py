@@ -97,6 +97,9 @@ def render(data: dict[str, Any]) -> str:
         lines += ["", f"The soak figures come from a shortened run ({soak['load_seconds']:g} s "
                   f"of load, {soak['soak_seconds']:g} s of soak); `make soak` runs 10 and 30 "
                   "minutes."]
+    if soak and not soak.get("passed", True):
+        lines += ["", "The soak missed a bound (memory growth under 1 MiB a minute, open files "
+                  "and processes level, restarts only by deadline kills): see the row above."]
     return "\n".join(lines) + "\n"
 
 
