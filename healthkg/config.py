@@ -62,6 +62,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base_url", str, "",
             "Public URL the persistent IRI base maps to (default: http://HOST:PORT/)."),
     Setting("query_timeout", float, 10.0, "Deadline of a query in seconds."),
+    Setting("write_timeout", float, 60.0,
+            "Deadline of a committed change in seconds (a dry run gets the query deadline)."),
     Setting("max_rows", int, 100_000,
             "Largest number of result rows; a longer result is truncated and says so."),
     Setting("max_query_length", int, 256 * 1024, "Largest query text in bytes."),
@@ -95,6 +97,7 @@ class Settings:
     tokens: str = "var/tokens.json"
     base_url: str = ""
     query_timeout: float = 10.0
+    write_timeout: float = 60.0
     max_rows: int = 100_000
     max_query_length: int = 256 * 1024
     max_body: int = 10 * 1024 * 1024

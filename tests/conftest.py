@@ -99,11 +99,12 @@ HOSTILE_DEADLINE = 2.0
 @pytest.fixture(scope="session")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     """A real server for the reliability suite (fuzzing, hostile inputs, outbound and access
-    attempts): an in-memory copy of the shipped graph, a 2-second query deadline, updates
+    attempts): an in-memory copy of the shipped graph, 2-second query and write deadlines, updates
     up to 4 MiB, the project's shapes, one steward token: (server, token)."""
     tokens, token = steward_token(tmp_path_factory.mktemp("hostile-tokens"))
     srv = Server(args=["--memory", "--tokens", str(tokens),
                        "--query-timeout", str(HOSTILE_DEADLINE),
+                       "--write-timeout", str(HOSTILE_DEADLINE),
                        "--max-query-length", str(4 * 1024 * 1024)]).start()
     yield srv, token
     srv.stop()

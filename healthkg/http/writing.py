@@ -8,6 +8,7 @@ negotiated as JSON (default), Turtle (the W3C ``sh:ValidationReport``) or HTML.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import flask
@@ -42,8 +43,11 @@ def if_match() -> str | None:
 
 
 def write(request: WriteRequest) -> WriteOutcome:
-    """Send a write to the store and let caches see the new version."""
-    return current().store.write(request)
+    """Send a write to the store, under the configured write deadline unless it has one."""
+    context = current()
+    if request.deadline is None:
+        request = replace(request, deadline=context.settings.write_timeout)
+    return context.store.write(request)
 
 
 def outcome_response(outcome: WriteOutcome, *, status: int = 200,

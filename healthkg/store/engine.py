@@ -33,7 +33,7 @@ RETRY_AFTER = 1
 CONTROL_TIMEOUT = 10.0
 #: Deadline of a full dump (not an interactive query; large stores take a while).
 DUMP_TIMEOUT = 300.0
-#: Deadline of a write (computing, validating, journaling and applying a change).
+#: Deadline of a write that names none (the HTTP layer passes the write_timeout setting).
 WRITE_TIMEOUT = 60.0
 #: Times a write is sent again, with the same change id, after its engine died.
 WRITE_RESENDS = 2

@@ -1,0 +1,1 @@
+DELETE { <urn:hostile:s> <urn:hostile:p> ?o } WHERE { BIND("@@A@@!" AS ?o) FILTER regex(?o, "^(a+)+$") }
