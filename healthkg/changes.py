@@ -285,10 +285,10 @@ def _data_operations(text: str) -> tuple[str, list[int]] | None:
     return verb, offsets
 
 
-def _data_change(store: ox.Store, text: str, base_iri: str | None) -> Change | None:
-    """The change of an update made only of INSERT DATA or only of DELETE DATA operations,
-    parsed by pyoxigraph (rdflib's parser takes seconds for a large INSERT DATA); None when
-    the update is anything else, or for rdflib to report its errors."""
+def data_quads(text: str, base_iri: str | None) -> tuple[str, list[ox.Quad]] | None:
+    """('INSERT' or 'DELETE', the quads) of an update made only of INSERT DATA or only of
+    DELETE DATA operations, parsed by pyoxigraph; None when the update is anything else or
+    does not parse (blank nodes keep the labels of the text)."""
     found = _data_operations(text)
     if found is None:
         return None
@@ -303,7 +303,17 @@ def _data_change(store: ox.Store, text: str, base_iri: str | None) -> Change | N
         scratch.update(text, base_iri=base_iri)
     except (SyntaxError, ValueError, OSError):
         return None
-    quads = list(scratch.quads_for_pattern(None, None, None, None))
+    return verb, list(scratch.quads_for_pattern(None, None, None, None))
+
+
+def _data_change(store: ox.Store, text: str, base_iri: str | None) -> Change | None:
+    """The change of an update made only of INSERT DATA or only of DELETE DATA operations,
+    parsed by pyoxigraph (rdflib's parser takes seconds for a large INSERT DATA); None when
+    the update is anything else, or for rdflib to report its errors."""
+    found = data_quads(text, base_iri)
+    if found is None:
+        return None
+    verb, quads = found
     if verb == "DELETE":
         if any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)):
             return None  # blank nodes are not allowed in DELETE DATA: rdflib says so

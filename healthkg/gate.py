@@ -44,7 +44,7 @@ class Neighbourhood:
     focus: frozenset[rdflib.term.Node]
 
 
-def _after(store: ox.Store, change: Change, subject: Node | None = None,
+def after(store: ox.Store, change: Change, subject: Node | None = None,
            obj: Node | None = None) -> Iterable[ox.Quad]:
     """Quads matching the pattern as they would be after the change."""
     for quad in store.quads_for_pattern(subject, None, obj, None):
@@ -76,19 +76,19 @@ def neighbourhood(store: ox.Store, change: Change, *,
     for node in touched:
         if not inverse_paths and node not in described:
             continue
-        for quad in _after(store, change, obj=node):
+        for quad in after(store, change, obj=node):
             keep(quad)
             # Classes have huge in-neighbourhoods and are checked through the ontology.
             if quad.predicate != _TYPE:
                 focus.add(quad.subject)  # type: ignore[arg-type]
     reached: set[Node] = set()
     for node in focus:
-        for quad in _after(store, change, subject=node):
+        for quad in after(store, change, subject=node):
             keep(quad)
             if isinstance(quad.object, ox.NamedNode | ox.BlankNode) and quad.predicate != _TYPE:
                 reached.add(quad.object)
     for node in reached - focus:
-        for quad in _after(store, change, subject=node):
+        for quad in after(store, change, subject=node):
             keep(quad)
     graph = rdflib.Graph()
     for s, p, o in triples:
@@ -96,11 +96,15 @@ def neighbourhood(store: ox.Store, change: Change, *,
     return Neighbourhood(graph, frozenset(_to_rdflib(n) for n in focus))
 
 
+def follows_inverse_paths(shapes: rdflib.Graph) -> bool:
+    """True when some shape follows a property backwards (sh:inversePath)."""
+    return next(iter(shapes.triples((None, _INVERSE_PATH, None))), None) is not None
+
+
 def check(store: ox.Store, change: Change, shapes: rdflib.Graph,
           ontology: rdflib.Graph) -> Report:
     """Validate what a change touches, as it would be after the change."""
-    inverse = next(iter(shapes.triples((None, _INVERSE_PATH, None))), None) is not None
-    around = neighbourhood(store, change, inverse_paths=inverse)
+    around = neighbourhood(store, change, inverse_paths=follows_inverse_paths(shapes))
     graph, focus = _named_blank_focus(around)
     return validate(graph, shapes, ontology=ontology, focus_nodes=focus)
 

@@ -301,6 +301,13 @@ ONTOLOGY_FILES = ("healthkg.ttl", "vocabularies.ttl")
 def open_writer(settings: Settings, store: ox.Store, journal_dir: Path, *, publish: Publish,
                 current_version: Callable[[], str], faults: Faults | None = None) -> Writer:
     """A writer over ``store`` with the project's trusted shapes and ontology."""
+    shapes, ontology, shapes_version = load_gate(settings)
+    return Writer(store, Journal(journal_dir), shapes, ontology, shapes_version,
+                  publish=publish, current_version=current_version, faults=faults)
+
+
+def load_gate(settings: Settings) -> tuple[rdflib.Graph, rdflib.Graph, str]:
+    """The project's trusted shapes, its ontology and the shapes' version."""
     shapes_path = settings.shapes_path
     try:
         shapes = load_graph([shapes_path])
@@ -311,8 +318,7 @@ def open_writer(settings: Settings, store: ox.Store, journal_dir: Path, *, publi
         raise InputUnreadable(f"cannot read the shapes or the ontology: {exc}") from exc
     except Exception as exc:  # rdflib raises many unrelated types for bad syntax
         raise InputUnreadable(f"{shapes_path}: cannot read the shapes: {exc}") from exc
-    return Writer(store, Journal(journal_dir), shapes, ontology, file_digest(shapes_path),
-                  publish=publish, current_version=current_version, faults=faults)
+    return shapes, ontology, file_digest(shapes_path)
 
 
 def read_graph(store: ox.Store, iri: str | None, media_type: str) -> bytes | None:

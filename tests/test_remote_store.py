@@ -115,20 +115,6 @@ def test_service_is_refused_before_the_backend_sees_it(
 
 
 @pytest.mark.server
-def test_writes_through_a_remote_backend_are_501_and_change_nothing(
-        over_oxigraph: tuple[Server, str]) -> None:
-    srv, token = over_oxigraph
-    before = requests.get(srv.url + "health", timeout=10).json()["quads"]
-    response = requests.post(
-        srv.url + "update", data="INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:b> 1 } }",
-        headers={"Content-Type": "application/sparql-update",
-                 "Authorization": f"Bearer {token}"}, timeout=10)
-    assert response.status_code == 501
-    assert "remote SPARQL backend" in response.text
-    assert requests.get(srv.url + "health", timeout=10).json()["quads"] == before
-
-
-@pytest.mark.server
 def test_a_backend_that_went_away_is_503_with_retry_after(tmp_path: Path) -> None:
     backend = remote.start(tmp_path)
     srv = Server(args=[*backend.args, "--tokens", str(tmp_path / "tokens.json")]).start()

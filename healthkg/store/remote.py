@@ -17,8 +17,9 @@ term (never from the raw parameter text), which SPARQL joins before solution mod
 The dataset version is read from the backend with a small query at most every
 ``VERSION_TTL`` seconds: the ``owl:versionInfo`` of the graph ``id/graph/service`` when the
 backend holds one (whoever loads the backend bumps it); without it the version names the
-backend only. Writes through a
-remote backend are not available in this version: they are answered 501.
+backend only. Writes go through the same gate, journal and history as on the embedded
+store, with the data-only limits that ``healthkg.store.remote_writer`` explains; they are
+sent to the update URL (``--update-url``), which bumps that version.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import os
 import re
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph
@@ -39,6 +40,9 @@ from healthkg import dump, errors, execution, safety
 from healthkg.config import BASE_IRI, Settings
 from healthkg.journal import ChangeRecord
 from healthkg.store.base import QueryOutcome, QueryRequest, WriteOutcome, WriteRequest
+
+if TYPE_CHECKING:  # the writer (pyshacl) is imported on the first write only
+    from healthkg.store.remote_writer import RemoteWriter
 
 SCHEMES = ("sparql+http://", "sparql+https://")
 #: Seconds a version read from the backend is trusted (one probe per replica and period).
@@ -79,6 +83,8 @@ class RemoteStore:
         self._backend = "r" + hashlib.sha256(self.query_url.encode()).hexdigest()[:10]
         self._version: tuple[float, str] = (0.0, "")
         self._stats: tuple[str, dict[str, int]] | None = None
+        self._writer: RemoteWriter | None = None
+        self._writer_lock = threading.Lock()
 
     # -- HTTP --------------------------------------------------------------------------------
 
@@ -245,12 +251,49 @@ class RemoteStore:
         """Close this thread's connection."""
         self._drop()
 
+    def _send_update(self, text: str) -> None:
+        """POST a SPARQL Update to the update URL; raise 503 unless the backend took it."""
+        parts = urlsplit(self.update_url)
+        cls = (http.client.HTTPSConnection if parts.scheme == "https"
+               else http.client.HTTPConnection)
+        conn = cls(parts.hostname or self._host, parts.port or self._port,
+                   timeout=self.settings.write_timeout)
+        try:
+            conn.request("POST", parts.path or "/", body=text.encode("utf-8"),
+                         headers={"Content-Type": "application/sparql-update",
+                                  "User-Agent": "healthkg"})
+            response = conn.getresponse()
+            data = response.read()
+        except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            raise errors.ServiceUnavailable(
+                f"The SPARQL backend's update endpoint {self.update_url} cannot be reached "
+                f"({exc}); nothing was written.", headers={"Retry-After": RETRY_AFTER}) from exc
+        finally:
+            conn.close()
+        if not 200 <= response.status < 300:
+            message = data.decode("utf-8", "replace").strip()[:2000]
+            raise errors.ServiceUnavailable(
+                f"The SPARQL backend refused the update ({response.status}): {message}",
+                headers={"Retry-After": RETRY_AFTER})
+
+    def writer(self) -> RemoteWriter:
+        """The writer of this backend (created on first use)."""
+        with self._writer_lock:
+            if self._writer is None:
+                from healthkg.store.remote_writer import RemoteWriter
+
+                self._writer = RemoteWriter(
+                    self.settings, select=self._select, update=self._send_update, term=_term,
+                    backend=self._backend, service_graph=SERVICE_GRAPH,
+                    version_predicate=VERSION_PREDICATE)
+            return self._writer
+
     def write(self, request: WriteRequest) -> WriteOutcome:
-        """Writes through a remote backend are not available in this version (501)."""
-        raise errors.NotImplementedHere(
-            "This server reads a remote SPARQL backend; writes through it are not available "
-            "in this version. Write with a server on an embedded store (--store DIR), or "
-            "load the backend with its own tools.")
+        """Carry out a write through the gate (see ``healthkg.store.remote_writer``)."""
+        try:
+            return self.writer().write(request)
+        finally:
+            self._version = (0.0, "")  # the next read asks the backend again
 
     def read_graph(self, graph: str | None, media_type: str) -> bytes | None:
         """One named graph of the backend (the default graph is the union)."""
@@ -267,12 +310,15 @@ class RemoteStore:
         return pyoxigraph.serialize(triples, format=fmt) or b""
 
     def changes(self, offset: int, limit: int) -> tuple[int, list[ChangeRecord]]:
-        """No history is kept by a read-only remote store."""
-        return 0, []
+        """The changes made through this server (its journal), newest first."""
+        from healthkg.writer import page
+
+        records = self.writer().records()
+        return len(records), page(records, offset, limit)
 
     def change(self, change_id: str) -> ChangeRecord | None:
-        """No history is kept by a read-only remote store."""
-        return None
+        """One change made through this server, with its quads."""
+        return self.writer().record(change_id)
 
 
 def _bind(text: str, substitutions: tuple[tuple[str, str], ...]) -> str:
