@@ -135,7 +135,7 @@ def test_if_match_with_an_old_version_gets_412(over_oxigraph: Remote) -> None:
                                     if isinstance(q.object, ox.Literal)}
 
 
-def test_graph_store_put_replaces_a_graph_in_the_backend(over_oxigraph: Remote) -> None:
+def test_graph_store_put_post_and_delete_reach_the_backend(over_oxigraph: Remote) -> None:
     srv, token, backend = over_oxigraph
     graph = ox.NamedNode("urn:x:remote-notes")
     turtle = '<urn:x:note> <http://www.w3.org/2000/01/rdf-schema#comment> "first" .'
@@ -148,3 +148,12 @@ def test_graph_store_put_replaces_a_graph_in_the_backend(over_oxigraph: Remote) 
     assert replaced.status_code in (200, 204), replaced.text
     assert {q.object.value for q in backend_quads(backend)
             if q.graph_name == graph and isinstance(q.object, ox.Literal)} == {"second"}
+    added = requests.post(srv.url + "store", params={"graph": graph.value},
+                          data=turtle.replace("first", "third"), headers=headers, timeout=30)
+    assert added.status_code in (200, 204), added.text
+    assert {q.object.value for q in backend_quads(backend)
+            if q.graph_name == graph and isinstance(q.object, ox.Literal)} == {"second", "third"}
+    deleted = requests.delete(srv.url + "store", params={"graph": graph.value},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert deleted.status_code in (200, 204), deleted.text
+    assert not {q for q in backend_quads(backend) if q.graph_name == graph}
