@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import requests
 
+from healthkg.journal import ChangeRecord, Journal
 from healthkg.store.remote import SERVICE_GRAPH, VERSION_TTL
 from tests import backend as remote
 from tests.conftest import steward_token
@@ -157,3 +159,32 @@ def test_graph_store_put_post_and_delete_reach_the_backend(over_oxigraph: Remote
                               headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert deleted.status_code in (200, 204), deleted.text
     assert not {q for q in backend_quads(backend) if q.graph_name == graph}
+
+
+def test_a_journaled_change_the_backend_lacks_is_sent_again_at_start(tmp_path: Path) -> None:
+    (tmp_path / "backend").mkdir()
+    backend = remote.start(tmp_path / "backend")
+    tokens, token = steward_token(tmp_path)
+    label = ox.Quad(ox.NamedNode(f"{ID}org/biogenouest"),
+                    ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"),
+                    ox.Literal("journaled only", language="en"), ox.NamedNode(f"{ID}fact/cluster"))
+    # What a server killed after its journal sync and before its update leaves behind.
+    Journal(tmp_path / "journal").append(ChangeRecord(
+        seq=1, change_id="c0ffee", time="2026-01-01T00:00:00.000+00:00", author="steward",
+        message="before the crash", shapes_version="x", added=f"{label} .\n", removed=""))
+    assert label not in backend_quads(backend)
+    srv = Server(args=[*backend.args, "--update-url", backend.url.replace("/query", "/update"),
+                       "--tokens", str(tokens), "--journal", str(tmp_path / "journal")]).start()
+    try:
+        listing = requests.get(srv.url + "changes", timeout=30)
+        assert listing.status_code == 200
+        assert label in backend_quads(backend)
+        history = {q.subject for q in backend_quads(backend, data_only=False)
+                   if q.graph_name == HISTORY}
+        assert ox.NamedNode(f"{ID}change/c0ffee") in history
+        again = update(srv, token, alt_label("biogenouest", "after the restart"))
+        assert again.status_code == 200, again.text
+        assert requests.get(srv.url + "changes", timeout=30).json()["changes"][0]["seq"] == 2
+    finally:
+        srv.stop()
+        backend.stop()

@@ -286,6 +286,8 @@ class RemoteStore:
                     self.settings, select=self._select, update=self._send_update, term=_term,
                     backend=self._backend, service_graph=SERVICE_GRAPH,
                     version_predicate=VERSION_PREDICATE)
+                if self._writer.replay():
+                    self._version = (0.0, "")
             return self._writer
 
     def write(self, request: WriteRequest) -> WriteOutcome:

@@ -116,6 +116,27 @@ class RemoteWriter:
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def replay(self) -> ChangeRecord | None:
+        """Send the last journaled change again if the backend lacks it (after a crash).
+
+        Writers take turns and each change is applied before the next is journaled, so only
+        the last record can be missing; its update is one request, so a change whose history
+        record the backend lacks was not applied at all.
+        """
+        with self._locked():
+            self.journal.repair()
+            records = self.records()
+            if not records:
+                return None
+            last = records[-1]
+            change = ox.NamedNode(gate.CHANGE_BASE + last.change_id)
+            if self.select(f"SELECT ?p WHERE {{ GRAPH <{gate.CHANGES_GRAPH}> {{ "
+                           f"{change} ?p ?o }} }} LIMIT 1"):
+                return None
+            self.update(self._update_text(gate.change_from_record(last), last,
+                                          self._version_quads(), version_for(last)))
+            return last
+
     # -- history -------------------------------------------------------------------------
 
     def records(self) -> list[ChangeRecord]:
@@ -272,14 +293,19 @@ class RemoteWriter:
         journaled = max((r.seq for r in self.journal.records()), default=0)
         return max(int(value["value"]) if value else 0, journaled)
 
-    def _commit(self, change: Change, record: ChangeRecord, version_quads: list[ox.Quad],
-                new_value: str) -> None:
-        """Journal (synced), then send one update; if it fails, withdraw the journal record."""
+    def _update_text(self, change: Change, record: ChangeRecord, version_quads: list[ox.Quad],
+                     new_value: str) -> str:
+        """The one update applying a change, its history record and the new version."""
         history = gate.history_quads(record, len(change.added), len(change.removed))
         bump = ox.Quad(self.service_graph, self.version_predicate, ox.Literal(new_value),
                        self.service_graph)
-        text = (f"DELETE DATA {{ {data_block([*change.removed, *version_quads])} }} ;\n"
+        return (f"DELETE DATA {{ {data_block([*change.removed, *version_quads])} }} ;\n"
                 f"INSERT DATA {{ {data_block([*change.added, *history, bump])} }}")
+
+    def _commit(self, change: Change, record: ChangeRecord, version_quads: list[ox.Quad],
+                new_value: str) -> None:
+        """Journal (synced), then send one update; if it fails, withdraw the journal record."""
+        text = self._update_text(change, record, version_quads, new_value)
         path = self.journal.path
         size = path.stat().st_size if path.exists() else 0
         self.journal.append(record)
