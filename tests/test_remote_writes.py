@@ -188,3 +188,21 @@ def test_a_journaled_change_the_backend_lacks_is_sent_again_at_start(tmp_path: P
     finally:
         srv.stop()
         backend.stop()
+
+
+def test_removing_a_blank_node_is_refused_and_changes_nothing(over_oxigraph: Remote) -> None:
+    srv, token, backend = over_oxigraph
+    headers = {"Content-Type": "text/turtle", "Authorization": f"Bearer {token}"}
+    added = requests.post(srv.url + "store", params={"graph": "urn:x:blanks"},
+                          data='_:n <http://www.w3.org/2000/01/rdf-schema#comment> "v" .',
+                          headers=headers, timeout=30)
+    assert added.status_code in (200, 201, 204), added.text
+    before = backend_quads(backend, data_only=False)
+    revert = requests.post(srv.url + f"changes/{added.json()['change']}/revert",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert revert.status_code == 501
+    assert "blank node" in revert.text
+    delete = update(srv, token, "DELETE DATA { GRAPH <urn:x:blanks> { _:n "
+                    "<http://www.w3.org/2000/01/rdf-schema#comment> \"v\" } }")
+    assert delete.status_code == 400
+    assert backend_quads(backend, data_only=False) == before
