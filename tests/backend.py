@@ -36,8 +36,9 @@ class Backend:
 
     @property
     def args(self) -> list[str]:
-        """The ``healthkg serve`` options naming this backend."""
-        return ["--store", "sparql+" + self.url]
+        """The ``healthkg serve`` options naming this backend (query and update endpoints)."""
+        return ["--store", "sparql+" + self.url,
+                "--update-url", self.url.replace("/query", "/update")]
 
     def stop(self) -> None:
         """Stop the server."""

@@ -28,7 +28,7 @@ def over_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
     backend = remote.start(tmp_path_factory.mktemp("remote-writes"))
     tokens, token = steward_token(tmp_path_factory.mktemp("tokens"))
     journal = tmp_path_factory.mktemp("journal")
-    srv = Server(args=[*backend.args, "--update-url", backend.url.replace("/query", "/update"),
+    srv = Server(args=[*backend.args,
                        "--tokens", str(tokens), "--journal", str(journal)]).start()
     yield srv, token, backend
     srv.stop()
@@ -173,7 +173,7 @@ def test_a_journaled_change_the_backend_lacks_is_sent_again_at_start(tmp_path: P
         seq=1, change_id="c0ffee", time="2026-01-01T00:00:00.000+00:00", author="steward",
         message="before the crash", shapes_version="x", added=f"{label} .\n", removed=""))
     assert label not in backend_quads(backend)
-    srv = Server(args=[*backend.args, "--update-url", backend.url.replace("/query", "/update"),
+    srv = Server(args=[*backend.args,
                        "--tokens", str(tokens), "--journal", str(tmp_path / "journal")]).start()
     try:
         listing = requests.get(srv.url + "changes", timeout=30)
