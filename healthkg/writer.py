@@ -43,6 +43,7 @@ from healthkg.execution import DEFAULT_PREFIXES as PREFIXES
 from healthkg.faults import Faults
 from healthkg.journal import ChangeRecord, Journal
 from healthkg.store.base import WriteOutcome, WriteRequest
+from healthkg.validation import Report
 
 #: The kinds of write a request can be.
 KINDS = ("update", "put", "post", "delete", "patch", "revert")
@@ -105,6 +106,37 @@ def _count(nquads: str) -> int:
 
 def _parse_nquads(text: str) -> list[ox.Quad]:
     return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+
+
+def judge(request: WriteRequest, change: Change, checked: Report, version: str,
+          created: bool) -> WriteOutcome | None:
+    """The outcome of a dry run, or ValidationFailed for a violating change; None to go on."""
+    diff_added, diff_removed = gate.to_nquads(change.added), gate.to_nquads(change.removed)
+    if request.dry_run:
+        return WriteOutcome(None, len(change.added), len(change.removed), version,
+                            created=created, dry_run=True, conforms=checked.conforms,
+                            diff_added=diff_added, diff_removed=diff_removed,
+                            report=report.to_dict(checked),
+                            report_turtle=report.to_turtle(checked))
+    if not checked.conforms:
+        raise ValidationFailed(
+            "the change was not applied: it would leave the graph violating its "
+            f"shapes ({report.summary(checked)})",
+            details={"report": report.to_dict(checked),
+                     "report_turtle": report.to_turtle(checked),
+                     "added": diff_added, "removed": diff_removed})
+    return None
+
+
+def new_record(request: WriteRequest, change: Change, seq: int,
+               shapes_version: str) -> ChangeRecord:
+    """The journal record of an accepted change."""
+    return ChangeRecord(
+        seq=seq, change_id=request.change_id or uuid.uuid4().hex, time=_now(),
+        author=request.author or "unknown", message=request.message,
+        shapes_version=shapes_version, added=gate.to_nquads(change.added),
+        removed=gate.to_nquads(change.removed),
+        reverts=request.reverts if request.kind == "revert" else None)
 
 
 class Writer:
@@ -185,27 +217,11 @@ class Writer:
                 return WriteOutcome(None, 0, 0, version, created=created,
                                     dry_run=request.dry_run)
             checked = gate.check(self.store, change, self.shapes, self.ontology)
-            diff_added, diff_removed = gate.to_nquads(change.added), gate.to_nquads(
-                change.removed)
-            if request.dry_run:
-                return WriteOutcome(None, len(change.added), len(change.removed), version,
-                                    created=created, dry_run=True, conforms=checked.conforms,
-                                    diff_added=diff_added, diff_removed=diff_removed,
-                                    report=report.to_dict(checked),
-                                    report_turtle=report.to_turtle(checked))
-            if not checked.conforms:
-                raise ValidationFailed(
-                    "the change was not applied: it would leave the graph violating its "
-                    f"shapes ({report.summary(checked)})",
-                    details={"report": report.to_dict(checked),
-                             "report_turtle": report.to_turtle(checked),
-                             "added": diff_added, "removed": diff_removed})
+            dry = judge(request, change, checked, version, created)
+            if dry is not None:
+                return dry
             self.faults.point("after-validate")
-            record = ChangeRecord(
-                seq=self._seq + 1, change_id=request.change_id or uuid.uuid4().hex,
-                time=_now(), author=request.author or "unknown", message=request.message,
-                shapes_version=self.shapes_version, added=diff_added, removed=diff_removed,
-                reverts=request.reverts if request.kind == "revert" else None)
+            record = new_record(request, change, self._seq + 1, self.shapes_version)
             history = self._commit(change, record)
             new_version = self.publish(record, len(change.added) + history,
                                        len(change.removed))

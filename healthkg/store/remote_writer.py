@@ -25,7 +25,6 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,7 +32,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.plugins.sparql.parser import parseUpdate
 
-from healthkg import gate, report
+from healthkg import gate
 from healthkg.changes import Change, data_quads, parse_rdf
 from healthkg.config import BASE_IRI, Settings
 from healthkg.errors import (
@@ -42,7 +41,6 @@ from healthkg.errors import (
     NotFound,
     NotImplementedHere,
     PreconditionFailed,
-    ValidationFailed,
 )
 from healthkg.journal import ChangeRecord, Journal
 from healthkg.store.base import WriteOutcome, WriteRequest
@@ -51,9 +49,10 @@ from healthkg.writer import (
     _count,
     _graph_node,
     _if_match,
-    _now,
     _parse_nquads,
+    judge,
     load_gate,
+    new_record,
     version_for,
 )
 
@@ -261,26 +260,10 @@ class RemoteWriter:
                 return WriteOutcome(None, 0, 0, version, created=created,
                                     dry_run=request.dry_run)
             checked = gate.check(self._scratch(change), change, self.shapes, self.ontology)
-            diff_added = gate.to_nquads(change.added)
-            diff_removed = gate.to_nquads(change.removed)
-            if request.dry_run:
-                return WriteOutcome(None, len(change.added), len(change.removed), version,
-                                    created=created, dry_run=True, conforms=checked.conforms,
-                                    diff_added=diff_added, diff_removed=diff_removed,
-                                    report=report.to_dict(checked),
-                                    report_turtle=report.to_turtle(checked))
-            if not checked.conforms:
-                raise ValidationFailed(
-                    "the change was not applied: it would leave the graph violating its "
-                    f"shapes ({report.summary(checked)})",
-                    details={"report": report.to_dict(checked),
-                             "report_turtle": report.to_turtle(checked),
-                             "added": diff_added, "removed": diff_removed})
-            record = ChangeRecord(
-                seq=self._sequence() + 1, change_id=request.change_id or uuid.uuid4().hex,
-                time=_now(), author=request.author or "unknown", message=request.message,
-                shapes_version=self.shapes_version, added=diff_added, removed=diff_removed,
-                reverts=request.reverts if request.kind == "revert" else None)
+            dry = judge(request, change, checked, version, created)
+            if dry is not None:
+                return dry
+            record = new_record(request, change, self._sequence() + 1, self.shapes_version)
             new_value = version_for(record)
             self._commit(change, record, version_quads, new_value)
             return WriteOutcome(record.change_id, len(change.added), len(change.removed),
