@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import defusedxml.ElementTree
 import pyoxigraph as ox
@@ -43,6 +43,23 @@ RDF_MEDIA_TYPES: dict[str, ox.RdfFormat] = {
 }
 
 
+class QuadSource(Protocol):
+    """The reads a change is computed with: a pyoxigraph Store, or a remote backend's."""
+
+    def quads_for_pattern(self, subject: Any, predicate: Any, object: Any,
+                          graph_name: Any = None, /) -> Iterator[ox.Quad]:
+        """Quads matching a pattern (None matches anything)."""
+        ...
+
+    def __contains__(self, quad: Any, /) -> bool:
+        """Whether the quad is held."""
+        ...
+
+    def named_graphs(self) -> Iterator[Any]:
+        """The named graphs held."""
+        ...
+
+
 @dataclass(frozen=True)
 class Change:
     """Quads to add and to remove; never both the same quad."""
@@ -65,7 +82,7 @@ class Change:
         return nodes
 
 
-def effective(store: ox.Store, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> Change:
+def effective(store: QuadSource, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> Change:
     """Keep only what really changes: added quads absent from the store, removed ones present."""
     added = frozenset(added)
     add = frozenset(q for q in added if q not in store)
@@ -74,7 +91,7 @@ def effective(store: ox.Store, added: Iterable[ox.Quad], removed: Iterable[ox.Qu
     return Change(add - remove, remove)
 
 
-def _freshen(quads: Iterable[ox.Quad], store: ox.Store | None = None) -> list[ox.Quad]:
+def _freshen(quads: Iterable[ox.Quad], store: QuadSource | None = None) -> list[ox.Quad]:
     """Give document-scoped blank nodes fresh labels; keep those the store already holds."""
     mapping: dict[str, ox.BlankNode] = {}
 
@@ -168,7 +185,7 @@ class _Overlay(RdflibStore):
     formula_aware = False
     transaction_aware = False
 
-    def __init__(self, base: ox.Store) -> None:
+    def __init__(self, base: QuadSource) -> None:
         super().__init__()
         self.base = base
         self.added: set[ox.Quad] = set()
@@ -306,7 +323,7 @@ def data_quads(text: str, base_iri: str | None) -> tuple[str, list[ox.Quad]] | N
     return verb, list(scratch.quads_for_pattern(None, None, None, None))
 
 
-def _data_change(store: ox.Store, text: str, base_iri: str | None) -> Change | None:
+def _data_change(store: QuadSource, text: str, base_iri: str | None) -> Change | None:
     """The change of an update made only of INSERT DATA or only of DELETE DATA operations,
     parsed by pyoxigraph (rdflib's parser takes seconds for a large INSERT DATA); None when
     the update is anything else, or for rdflib to report its errors."""
@@ -321,7 +338,7 @@ def _data_change(store: ox.Store, text: str, base_iri: str | None) -> Change | N
     return effective(store, _freshen(quads, None), ())
 
 
-def from_update(store: ox.Store, text: str, *, using_graphs: Iterable[str] = (),
+def from_update(store: QuadSource, text: str, *, using_graphs: Iterable[str] = (),
                 using_named_graphs: Iterable[str] = (), base_iri: str | None = None) -> Change:
     """Compute the change a SPARQL 1.1 Update would make, without writing anything."""
     fast = _data_change(store, text, base_iri)

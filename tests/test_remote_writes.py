@@ -116,13 +116,22 @@ def test_revert_restores_the_prior_state(over_oxigraph: Remote) -> None:
     assert record["reverts"] == change.json()["change"]
 
 
-def test_update_with_a_where_clause_gets_501_and_changes_nothing(over_oxigraph: Remote) -> None:
+def test_update_with_a_where_clause_is_gated_and_applied_through_the_backend(
+        over_oxigraph: Remote) -> None:
     srv, token, backend = over_oxigraph
     before = backend_quads(backend, data_only=False)
-    response = update(srv, token, set_count("biogenouest-researchers", 801))
-    assert response.status_code == 501
-    assert "INSERT DATA" in response.text and "DELETE DATA" in response.text
+    refused = update(srv, token, set_count("biogenouest-researchers", 5000))
+    assert refused.status_code == 422, refused.text
     assert backend_quads(backend, data_only=False) == before
+    accepted = update(srv, token, set_count("biogenouest-researchers", 801))
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["added"] == 1 and accepted.json()["removed"] == 1
+    value = ox.NamedNode("https://schema.org/value")
+    researchers = ox.NamedNode(f"{ID}count/biogenouest-researchers")
+    values = {q.object.value for q in backend_quads(backend)
+              if q.subject == researchers and q.predicate == value}
+    assert values == {"801"}
+    assert update(srv, token, set_count("biogenouest-researchers", 800)).status_code == 200
 
 
 def test_if_match_with_an_old_version_gets_412(over_oxigraph: Remote) -> None:

@@ -30,10 +30,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib.plugins.sparql.parser import parseUpdate
 
 from healthkg import gate
-from healthkg.changes import Change, data_quads, parse_rdf
+from healthkg.changes import Change, data_quads, from_update, parse_rdf
 from healthkg.config import BASE_IRI, Settings
 from healthkg.errors import (
     BadRequest,
@@ -237,6 +236,27 @@ class RemoteWriter:
 
     # -- writing -------------------------------------------------------------------------
 
+    def quads_matching(self, s: Any, p: Any, o: Any, g: Any) -> set[ox.Quad]:
+        """Quads of the backend matching a pattern (None: any; g None: every graph)."""
+        terms = [(var, t) for var, t in (("?s", s), ("?p", p), ("?o", o)) if t is not None]
+        if any(isinstance(t, ox.BlankNode) for _, t in terms):
+            return set()  # the backend's blank nodes cannot be named in a query
+        values = "".join(f"VALUES {var} {{ {t} }} " for var, t in terms)
+        if g is None:
+            pattern = "{ GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o }"
+        elif isinstance(g, ox.DefaultGraph):
+            pattern = "?s ?p ?o"
+        else:
+            values += f"VALUES ?g {{ {g} }} "
+            pattern = "GRAPH ?g { ?s ?p ?o }"
+        return self._rows_as_quads(self.select(
+            f"SELECT ?s ?p ?o ?g WHERE {{ {values}{pattern} }}"))
+
+    def graph_names(self) -> list[ox.NamedNode]:
+        """The named graphs the backend holds."""
+        return [self.term(r["g"]) for r in
+                self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
+
     def write(self, request: WriteRequest) -> WriteOutcome:
         """Carry out one write; raise 400/404/412/422/501 errors and change nothing on them."""
         if request.kind not in KINDS:
@@ -341,21 +361,20 @@ class RemoteWriter:
                                               if q.graph_name != self._history)), created
 
     def _update(self, request: WriteRequest) -> Change:
-        if request.using_graphs or request.using_named_graphs:
-            raise NotImplementedHere(
-                "using-graph-uri/using-named-graph-uri need an update with a WHERE clause, "
-                "which a remote SPARQL backend does not take: send INSERT DATA or DELETE DATA")
-        found = data_quads(request.text, request.base_iri)
+        found = None if request.using_graphs or request.using_named_graphs else \
+            data_quads(request.text, request.base_iri)
         if found is None:
-            try:
-                parseUpdate(request.text)
-            except Exception as exc:  # pyparsing's ParseException names line and column
-                raise BadRequest(f"malformed update: {exc}") from exc
-            raise NotImplementedHere(
-                "over a remote SPARQL backend only data can be written: send an update made "
-                "only of INSERT DATA or only of DELETE DATA operations (one request each); "
-                "updates with a WHERE clause (DELETE/INSERT WHERE), CLEAR, DROP, COPY, MOVE, "
-                "ADD and LOAD are not available")
+            # An update with a WHERE clause (or CLEAR, DROP...): evaluated over an overlay
+            # whose reads are answered by the backend, so nothing is written before the gate.
+            change = from_update(_BackendQuads(self), request.text,
+                                 using_graphs=request.using_graphs,
+                                 using_named_graphs=request.using_named_graphs,
+                                 base_iri=request.base_iri)
+            if any(_has_blank(q) for q in change.removed):
+                raise NotImplementedHere(
+                    "this update would remove blank nodes, which a remote SPARQL backend "
+                    "cannot address; the backend is unchanged")
+            return change
         verb, quads = found
         if verb == "DELETE":
             if any(_has_blank(q) for q in quads):
@@ -371,3 +390,28 @@ class RemoteWriter:
 
         return self._effective([ox.Quad(node(q.subject), q.predicate, node(q.object),
                                         q.graph_name) for q in quads], ())
+
+
+class _BackendQuads:
+    """What the update overlay of ``healthkg.changes`` reads, answered by the backend.
+
+    Quads it has returned are remembered, so that the overlay's membership tests on them
+    cost no further request.
+    """
+
+    def __init__(self, writer: RemoteWriter) -> None:
+        self.writer = writer
+        self.seen: set[ox.Quad] = set()
+
+    def quads_for_pattern(self, s: Any, p: Any, o: Any, g: Any = None) -> Iterator[ox.Quad]:
+        """Quads of the backend matching the pattern."""
+        found = self.writer.quads_matching(s, p, o, g)
+        self.seen |= found
+        return iter(found)
+
+    def __contains__(self, quad: ox.Quad) -> bool:
+        return quad in self.seen or bool(self.writer._present([quad]))
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        """The backend's named graphs."""
+        return iter(self.writer.graph_names())
