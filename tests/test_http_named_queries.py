@@ -6,6 +6,8 @@ W3C protocol test data, with a row limit of 3.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -133,3 +135,15 @@ def test_unknown_named_query_is_404(protocol_server: Server) -> None:
     response = run(protocol_server, "no-such-query")
     assert response.status_code == 404
     assert "/queries" in response.text
+
+
+def test_broken_named_query_file_is_the_servers_fault_not_the_clients(tmp_path: Path) -> None:
+    # Regression: a header error in queries/*.rq was answered 400, as if the client erred.
+    from healthkg.config import Settings
+    from healthkg.http.app import create_app
+
+    (tmp_path / "broken.rq").write_text("# title: Broken\n# nonsense: x\nSELECT * {}\n")
+    app = create_app(Settings(memory=True, queries=str(tmp_path)))
+    answer = app.test_client().get("/queries", headers={"Accept": "application/json"})
+    assert answer.status_code == 503
+    assert "broken.rq" in answer.get_json()["message"]

@@ -13,7 +13,7 @@ import urllib.parse
 import flask
 
 from healthkg import namedqueries, negotiation, safety
-from healthkg.errors import BadRequest, NotFound
+from healthkg.errors import BadRequest, InputUnreadable, NotFound, ServiceUnavailable
 from healthkg.http import protocol, resultpage
 from healthkg.http.context import Context, current
 from healthkg.namedqueries import NamedQuery
@@ -25,9 +25,15 @@ blueprint = flask.Blueprint("queries", __name__)
 RESERVED = frozenset({"format"})
 
 
-def _all(context: Context) -> dict[str, NamedQuery]:
+def named(context: Context) -> dict[str, NamedQuery]:
+    """The named queries, read once per worker; a broken file is the server's fault (503)."""
     if context.named_queries is None:
-        context.named_queries = namedqueries.load_all(context.settings.queries_dir)
+        try:
+            context.named_queries = namedqueries.load_all(context.settings.queries_dir)
+        except InputUnreadable as exc:
+            raise ServiceUnavailable(
+                f"the named queries cannot be read: {exc.message}; the service's "
+                "administrator must fix the file") from exc
     return context.named_queries
 
 
@@ -53,7 +59,7 @@ def list_queries() -> flask.Response:
                                        (negotiation.JSON, negotiation.HTML),
                                        format=request.args.get("format"))
     base = request.url_root + "queries/"
-    items = [_describe(q, base) for _, q in sorted(_all(current()).items())]
+    items = [_describe(q, base) for _, q in sorted(named(current()).items())]
     if media_type == negotiation.JSON:
         body = json.dumps({"queries": items}, ensure_ascii=False, indent=1) + "\n"
     else:
@@ -84,7 +90,7 @@ def run_query(name: str) -> flask.Response:
     """Run a named query with the parameters of the URL."""
     context = current()
     request = flask.request
-    query = _all(context).get(name)
+    query = named(context).get(name)
     if query is None:
         raise NotFound(f"there is no named query {name!r}; see /queries for the list")
     values: dict[str, str] = {}

@@ -20,6 +20,7 @@ from healthkg.config import BASE_IRI
 from healthkg.errors import HealthkgError
 from healthkg.http import conditional
 from healthkg.http.context import current
+from healthkg.http.queries import named
 from healthkg.http.state import current as ld
 from healthkg.lookup import select
 from healthkg.namespaces import PREFIXES
@@ -141,8 +142,7 @@ def editor() -> flask.Response:
     """The query editor: YASGUI when installed, a plain form that runs queries always."""
     context = current()
     try:
-        queries = sorted(namedqueries.load_all(context.settings.queries_dir).values(),
-                         key=lambda q: q.title.casefold())
+        queries = sorted(named(context).values(), key=lambda q: q.title.casefold())
     except HealthkgError:
         queries = []
     given = flask.request.args.get("query")
