@@ -2,7 +2,8 @@
 
 1. Load: ``HEALTHKG_SOAK_CLIENTS`` (64) concurrent keep-alive clients for
    ``HEALTHKG_SOAK_LOAD_SECONDS`` (600) on a mixed workload (named queries and point lookups,
-   one request in ten a committed change): every answer must be 2xx; p50 and p99 recorded.
+   one request in ten a committed change: ``HEALTHKG_SOAK_WRITE_SHARE``, 0.1): every answer
+   must be 2xx; p50 and p99 recorded.
 2. Soak: ``HEALTHKG_SOAK_SOAK_CLIENTS`` (8) clients for ``HEALTHKG_SOAK_SECONDS`` (1800) on
    the same mix, sampling every ``HEALTHKG_SOAK_SAMPLE_SECONDS`` (10) the resident memory,
    open files and processes of the server: memory must grow by less than 1 MiB a minute
@@ -50,7 +51,8 @@ def _queries() -> list[str]:
 class Load:
     """Clients running the mix until told to stop; what they saw."""
 
-    def __init__(self, server: Server, token: str, clients: int, seed: int) -> None:
+    def __init__(self, server: Server, token: str, clients: int, seed: int,
+                 write_share: float = 0.1) -> None:
         self.server = server
         self.token = token
         self.clients = clients
@@ -61,6 +63,7 @@ class Load:
         self.errors: list[str] = []
         self.lock = threading.Lock()
         self.queries = _queries()
+        self.write_share = write_share
 
     def _client(self, number: int) -> None:
         rng = random.Random(self.seed * 1000 + number)  # noqa: S311 - a workload
@@ -72,7 +75,7 @@ class Load:
             while not self.stop.is_set():
                 started = time.perf_counter()
                 try:
-                    if rng.random() < 0.1:
+                    if rng.random() < self.write_share:
                         verb = "DELETE DATA" if present else "INSERT DATA"
                         text = (P + f"{verb} {{ GRAPH <{ID}fact/cluster> {{ <{ID}org/"
                                 f'biogenouest> skos:altLabel "{label}"@en }} }}')
@@ -143,6 +146,7 @@ def main() -> int:
     soak_clients = int(_env("SOAK_CLIENTS", 8))
     soak_seconds = _env("SECONDS", 1800)
     sample_every = _env("SAMPLE_SECONDS", 10)
+    write_share = _env("WRITE_SHARE", 0.1)
     failures: list[str] = []
     with TemporaryDirectory() as tmp:
         tokens = Path(tmp) / "tokens.json"
@@ -150,7 +154,7 @@ def main() -> int:
         server = Server(args=["--store", str(Path(tmp) / "store"), "--journal",
                               str(Path(tmp) / "journal"), "--tokens", str(tokens)]).start()
         try:
-            load = Load(server, token, clients, seed=1)
+            load = Load(server, token, clients, seed=1, write_share=write_share)
             load.run(load_seconds)
             served = sum(load.statuses.values())
             print(f"load: {clients} clients, {load_seconds:g} s, {served} requests, "
@@ -159,7 +163,7 @@ def main() -> int:
             if load.errors:
                 failures.append(f"load: {len(load.errors)} errors, e.g. {load.errors[:3]}")
             samples: list[dict[str, float]] = []
-            soak = Load(server, token, soak_clients, seed=2)
+            soak = Load(server, token, soak_clients, seed=2, write_share=write_share)
             soak.run(soak_seconds, sample_every, samples)
             log = server.log()
         finally:
