@@ -16,7 +16,7 @@ from typing import Any
 
 import flask
 
-from healthkg.errors import BadRequest, PayloadTooLarge
+from healthkg.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from healthkg.http.context import Context
 from healthkg.store.base import QueryOutcome, QueryRequest
 
@@ -24,6 +24,28 @@ TRUNCATED_HEADER = "HealthKG-Truncated"
 ROW_LIMIT_HEADER = "HealthKG-Row-Limit"
 ROWS_HEADER = "HealthKG-Rows"
 _CHUNK = 64 * 1024
+
+
+def single_parameter(params: list[tuple[str, str]], name: str) -> str | None:
+    """The value of a parameter given at most once (a repeated one is a 400)."""
+    values = [v for k, v in params if k == name]
+    if len(values) > 1:
+        raise BadRequest(f"the {name!r} parameter is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def require_utf8(charset: str | None) -> None:
+    """Refuse (415) a body declared in another charset than UTF-8."""
+    if charset and charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"charset={charset} is not supported; send UTF-8")
+
+
+def decode_utf8(body: bytes) -> str:
+    """A request body as text (400 when it is not UTF-8)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the request body is not UTF-8 (byte {exc.start})") from exc
 
 
 def read_body(environ: Mapping[str, Any], limit: int) -> bytes:

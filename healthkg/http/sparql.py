@@ -25,29 +25,10 @@ SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 
 
-def _single(params: list[tuple[str, str]], name: str) -> str | None:
-    values = [v for k, v in params if k == name]
-    if len(values) > 1:
-        raise BadRequest(f"the {name!r} parameter is given {len(values)} times; give it once")
-    return values[0] if values else None
-
-
 def _refuse_update(params: list[tuple[str, str]]) -> None:
     if any(k == "update" for k, _ in params):
         raise BadRequest("this is the query endpoint; send SPARQL Update requests with POST "
                          "to /update")
-
-
-def _utf8(charset: str | None) -> None:
-    if charset and charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise UnsupportedMediaType(f"charset={charset} is not supported; send UTF-8")
-
-
-def _decode(body: bytes) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRequest(f"the request body is not UTF-8 (byte {exc.start})") from exc
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -63,27 +44,27 @@ def sparql() -> flask.Response:
     if request.method == "GET":
         params = url_params
         _refuse_update(params)
-        text = _single(params, "query")
+        text = protocol.single_parameter(params, "query")
         if text is None:
             return _service_description(params)
     else:
         mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
         mimetype = mimetype.lower()
         if mimetype == FORM:
-            _utf8(options.get("charset"))
-            body = _decode(protocol.read_body(request.environ, settings.max_body))
+            protocol.require_utf8(options.get("charset"))
+            body = protocol.decode_utf8(protocol.read_body(request.environ, settings.max_body))
             params = urllib.parse.parse_qsl(body, keep_blank_values=True) + url_params
             _refuse_update(params)
-            text = _single(params, "query")
+            text = protocol.single_parameter(params, "query")
             if text is None:
                 raise BadRequest("the form has no 'query' parameter")
         elif mimetype == SPARQL_QUERY:
-            _utf8(options.get("charset"))
+            protocol.require_utf8(options.get("charset"))
             params = url_params
             _refuse_update(params)
-            if _single(params, "query") is not None:
+            if protocol.single_parameter(params, "query") is not None:
                 raise BadRequest("a query is in the body; do not give 'query' in the URL too")
-            text = _decode(protocol.read_body(request.environ, settings.max_body))
+            text = protocol.decode_utf8(protocol.read_body(request.environ, settings.max_body))
         elif mimetype == SPARQL_UPDATE:
             raise BadRequest("this is the query endpoint; send SPARQL Update requests to "
                              "/update")
@@ -92,7 +73,7 @@ def sparql() -> flask.Response:
                 f"a query is sent as {FORM} or {SPARQL_QUERY}, not "
                 f"{mimetype or 'a body without Content-Type'}",
                 details={"accepted": [FORM, SPARQL_QUERY]})
-    if resultpage.wanted(_single(params, "format")):
+    if resultpage.wanted(protocol.single_parameter(params, "format")):
         # A person's browser (the editor's plain form): the answer as an HTML page.
         def prepare() -> QueryRequest:
             safety.check_query(text, settings, in_url=in_url)
@@ -107,7 +88,7 @@ def sparql() -> flask.Response:
     query = QueryRequest(
         text=text,
         accept=request.headers.get("Accept", ""),
-        format=_single(params, "format"),
+        format=protocol.single_parameter(params, "format"),
         default_graphs=tuple(v for k, v in params if k == "default-graph-uri"),
         named_graphs=tuple(v for k, v in params if k == "named-graph-uri"),
         base_iri=request.base_url.rstrip("/"),
@@ -119,7 +100,7 @@ def _service_description(params: list[tuple[str, str]]) -> flask.Response:
     context = current()
     media_type = negotiation.negotiate(flask.request.headers.get("Accept"),
                                        servicedescription.OFFERED,
-                                       format=_single(params, "format"))
+                                       format=protocol.single_parameter(params, "format"))
     endpoint = flask.request.base_url.rstrip("/")
     body = servicedescription.describe(endpoint, context.settings, media_type)
     response = flask.Response(body, content_type=protocol.content_type(media_type))

@@ -15,31 +15,12 @@ from werkzeug.http import parse_options_header
 
 from healthkg import safety
 from healthkg.errors import BadRequest, UnsupportedMediaType
-from healthkg.http import auth, writing
+from healthkg.http import auth, protocol, writing
 from healthkg.http.context import current
 from healthkg.http.sparql import FORM, SPARQL_UPDATE
 from healthkg.store.base import WriteRequest
 
 blueprint = flask.Blueprint("update", __name__)
-
-
-def _utf8(charset: str | None) -> None:
-    if charset and charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise UnsupportedMediaType(f"charset={charset} is not supported; send UTF-8")
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRequest(f"the request body is not UTF-8 (byte {exc.start})") from exc
-
-
-def _single(params: list[tuple[str, str]], name: str) -> str | None:
-    values = [v for k, v in params if k == name]
-    if len(values) > 1:
-        raise BadRequest(f"the {name!r} parameter is given {len(values)} times; give it once")
-    return values[0] if values else None
 
 
 @blueprint.route("/update", methods=["POST"])
@@ -54,18 +35,19 @@ def update() -> flask.Response:
     mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
     mimetype = mimetype.lower()
     if mimetype == FORM:
-        _utf8(options.get("charset"))
-        params = urllib.parse.parse_qsl(_decode(writing.body()), keep_blank_values=True)
+        protocol.require_utf8(options.get("charset"))
+        params = urllib.parse.parse_qsl(protocol.decode_utf8(writing.body()),
+                                        keep_blank_values=True)
         params += url_params
-        text = _single(params, "update")
+        text = protocol.single_parameter(params, "update")
         if text is None:
             raise BadRequest("the form has no 'update' parameter")
     elif mimetype == SPARQL_UPDATE:
-        _utf8(options.get("charset"))
+        protocol.require_utf8(options.get("charset"))
         params = url_params
-        if _single(params, "update") is not None:
+        if protocol.single_parameter(params, "update") is not None:
             raise BadRequest("the update is in the body; do not give 'update' in the URL too")
-        text = _decode(writing.body())
+        text = protocol.decode_utf8(writing.body())
     else:
         raise UnsupportedMediaType(
             f"an update is sent as {FORM} or {SPARQL_UPDATE}, not "
