@@ -108,6 +108,22 @@ def _parse_nquads(text: str) -> list[ox.Quad]:
     return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
 
 
+def body_quads(request: WriteRequest, graph: ox.NamedNode | ox.DefaultGraph
+               ) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The quads a Graph Store or RDF-body write sends to add, and (patch) to remove."""
+    added: list[ox.Quad] = []
+    if request.kind in ("put", "post", "patch"):
+        bodies = [(request.media_type, request.body)] if request.kind != "post" or \
+            not request.parts else list(request.parts)
+        for media_type, body in bodies:
+            added += parse_rdf(body, media_type, graph=graph, base_iri=request.base_iri)
+    removed: list[ox.Quad] = []
+    if request.kind == "patch" and request.remove_body:
+        removed = parse_rdf(request.remove_body, request.remove_media_type or
+                            request.media_type, graph=graph, base_iri=request.base_iri)
+    return added, removed
+
+
 def judge(request: WriteRequest, change: Change, checked: Report, version: str,
           created: bool) -> WriteOutcome | None:
     """The outcome of a dry run, or ValidationFailed for a violating change; None to go on."""
@@ -271,19 +287,9 @@ class Writer:
             created = not _has_quads(self.store, graph)
             if kind == "delete" and created:
                 raise NotFound(f"there is no graph {request.graph or '(default)'} to delete")
-            added: list[ox.Quad] = []
-            if kind in ("put", "post", "patch"):
-                bodies = [(request.media_type, request.body)] if kind != "post" or \
-                    not request.parts else list(request.parts)
-                for media_type, body in bodies:
-                    added += parse_rdf(body, media_type, graph=graph,
-                                       base_iri=request.base_iri)
-            removed: list[ox.Quad] = []
+            added, removed = body_quads(request, graph)
             if kind in ("put", "delete"):
                 removed = list(self.store.quads_for_pattern(None, None, None, graph))
-            elif kind == "patch" and request.remove_body:
-                removed = parse_rdf(request.remove_body, request.remove_media_type or
-                                    request.media_type, graph=graph, base_iri=request.base_iri)
             change = effective(self.store, added, removed)
         return self._protect_history(change), created
 

@@ -32,7 +32,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from healthkg import gate
-from healthkg.changes import Change, data_quads, from_update, parse_rdf
+from healthkg.changes import Change, data_quads, from_update
 from healthkg.config import BASE_IRI, Settings
 from healthkg.errors import (
     BadRequest,
@@ -49,6 +49,7 @@ from healthkg.writer import (
     _graph_node,
     _if_match,
     _parse_nquads,
+    body_quads,
     judge,
     load_gate,
     new_record,
@@ -342,17 +343,9 @@ class RemoteWriter:
             created = not existing if kind in ("put", "delete") else self._graph_empty(graph)
             if kind == "delete" and created:
                 raise NotFound(f"there is no graph {request.graph or '(default)'} to delete")
-            added: list[ox.Quad] = []
-            if kind in ("put", "post", "patch"):
-                bodies = [(request.media_type, request.body)] if kind != "post" or \
-                    not request.parts else list(request.parts)
-                for media_type, body in bodies:
-                    added += parse_rdf(body, media_type, graph=graph,
-                                       base_iri=request.base_iri)
-            removed: list[ox.Quad] = existing
-            if kind == "patch" and request.remove_body:
-                removed = parse_rdf(request.remove_body, request.remove_media_type or
-                                    request.media_type, graph=graph, base_iri=request.base_iri)
+            added, removed = body_quads(request, graph)
+            if kind in ("put", "delete"):
+                removed = existing
             change = self._effective(added, removed)
         if any(q.graph_name == self._history for q in change.added):
             raise Forbidden("the history graph is written by the service alone; a change "
