@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.client import Connection, encode_get, latencies, throughput
+from tests.procinfo import cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -119,15 +120,7 @@ def _free_port() -> int:
 
 
 def _machine() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": model or platform.processor(), "cores": os.cpu_count(),
+    return {"cpu": cpu_model() or platform.processor(), "cores": os.cpu_count(),
             "system": platform.platform(), "python": platform.python_version()}
 
 

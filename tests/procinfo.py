@@ -65,3 +65,14 @@ def idle_cores(seconds: float = 1.0) -> float:
     idle1, total1 = _cpu_times()
     cores = os.cpu_count() or 1
     return cores * (idle1 - idle0) / max(total1 - total0, 1.0)
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo ('' when it is not there)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""

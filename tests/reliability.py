@@ -19,7 +19,7 @@ from typing import Any
 import requests
 
 from tests.harness import ROOT, Server
-from tests.procinfo import session_members
+from tests.procinfo import cpu_model, session_members
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SUMMARY = ARTIFACTS / "reliability.json"
@@ -46,15 +46,7 @@ def record(section: str, figures: dict[str, Any]) -> None:
 
 def machine() -> dict[str, Any]:
     """The machine the figures come from: cores and CPU model."""
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": model}
+    return {"nproc": os.cpu_count(), "cpu": cpu_model()}
 
 
 def rss_bytes(server: Server) -> int:
