@@ -8,69 +8,22 @@ token ever appears in a response.
 
 from __future__ import annotations
 
-import http.server
-import threading
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import requests
 
+from tests.canary import Canary, canaries
 from tests.harness import Server
 
 pytestmark = pytest.mark.server
 
 
-@dataclass
-class Canary:
-    """The canary server's address, its hit counter and the tokens to look for."""
-
-    port: int
-    file: Path
-    http_token: str
-    file_token: str
-    hits: list[str] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-
 @pytest.fixture(scope="module")
 def canary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Canary]:
-    http_token = "canary-http-" + uuid.uuid4().hex
-    file_token = "canary-file-" + uuid.uuid4().hex
-    path = tmp_path_factory.mktemp("canary") / "canary.ttl"
-    path.write_text(f'<urn:canary> <urn:says> "{file_token}" .\n', encoding="utf-8")
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            hits.append(f"{self.command} {self.path}")
-            body = f'<urn:canary> <urn:says> "{http_token}" .\n'.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/turtle")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = do_HEAD = _answer  # noqa: N815
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    bird = Canary(port=httpd.server_address[1], file=path, http_token=http_token,
-                  file_token=file_token, hits=hits)
-    # The canary itself works: a direct request is seen and counted.
-    assert http_token in requests.get(bird.url + "self-test", timeout=5).text
-    hits.clear()
-    yield bird
-    httpd.shutdown()
+    """The canaries, for this module."""
+    with canaries(tmp_path_factory.mktemp("canary")) as bird:
+        yield bird
 
 
 def attacks(canary: Canary) -> list[tuple[str, dict[str, str]]]:

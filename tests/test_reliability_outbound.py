@@ -12,20 +12,15 @@ rules: a payload that deactivates every project shape does not get a violating c
 
 from __future__ import annotations
 
-import contextlib
-import http.server
 import json
-import socket
-import threading
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 import rdflib
 import requests
 
+from tests.canary import Canary, canaries
 from tests.harness import ROOT, Server
 from tests.reliability import dataset_identity, record, version
 
@@ -36,75 +31,11 @@ OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
 ORG = "http://www.w3.org/ns/org#"
 
 
-@dataclass
-class Canary:
-    """Where the canaries listen and what they would give away."""
-
-    port: int
-    port6: int | None
-    file: Path
-    http_token: str
-    file_token: str
-    hits: list[str] = field(default_factory=list)
-
-    def urls(self) -> list[str]:
-        """The canary under every local spelling of the loopback address."""
-        p = self.port
-        urls = [f"http://127.0.0.1:{p}/", f"http://localhost:{p}/", f"http://127.1:{p}/",
-                f"http://0x7f000001:{p}/", f"http://2130706433:{p}/", f"http://0177.0.0.1:{p}/",
-                f"http://127.000.000.001:{p}/", f"http://[::ffff:127.0.0.1]:{p}/",
-                f"http://0.0.0.0:{p}/"]
-        if self.port6 is not None:
-            urls.append(f"http://[::1]:{self.port6}/")
-        return urls
-
-
-def _serve(family: int, host: str, hits: list[str], token: str) -> http.server.HTTPServer:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            hits.append(f"{self.command} {self.path}")
-            body = (f'{{"@context": {{"x": "urn:{token}"}}}}' if "json" in self.path else
-                    f'<urn:canary> <urn:says> "{token}" .\n').encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/ld+json" if "json" in self.path
-                             else "text/turtle")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = do_HEAD = _answer  # noqa: N815
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    class LoopbackServer(http.server.ThreadingHTTPServer):
-        address_family = family
-
-    return LoopbackServer((host, 0), Handler)
-
-
 @pytest.fixture(scope="module")
 def canary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Canary]:
-    http_token = "canary-http-" + uuid.uuid4().hex
-    file_token = "canary-file-" + uuid.uuid4().hex
-    path = tmp_path_factory.mktemp("canary") / "canary.ttl"
-    path.write_text(f'<urn:canary> <urn:says> "{file_token}" .\n', encoding="utf-8")
-    hits: list[str] = []
-    servers = [_serve(socket.AF_INET, "127.0.0.1", hits, http_token)]
-    with contextlib.suppress(OSError):  # no IPv6 loopback here
-        servers.append(_serve(socket.AF_INET6, "::1", hits, http_token))
-    for srv in servers:
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-    bird = Canary(port=servers[0].server_address[1],
-                  port6=servers[1].server_address[1] if len(servers) > 1 else None,
-                  file=path, http_token=http_token, file_token=file_token, hits=hits)
-    # The canaries work: direct requests are seen and counted.
-    for url in (bird.urls()[0], bird.urls()[-1]):
-        assert http_token in requests.get(url + "self-test", timeout=5).text
-    hits.clear()
-    yield bird
-    for srv in servers:
-        srv.shutdown()
+    """The canaries, for this module."""
+    with canaries(tmp_path_factory.mktemp("canary")) as bird:
+        yield bird
 
 
 @dataclass(frozen=True)
