@@ -126,6 +126,15 @@ class QueryTimeout(HealthkgError):
     status = 503
     title = "Query timeout"
 
+    @classmethod
+    def past(cls, timeout: float, retry_after: int = 1) -> QueryTimeout:
+        """The error for a query stopped at its deadline of ``timeout`` seconds."""
+        return cls(
+            f"The query ran longer than its deadline of {timeout:g} s and was stopped. "
+            "Narrow it (fewer unbound patterns, a LIMIT, a more specific property path) "
+            "or try again later.",
+            details={"timeout": timeout}, headers={"Retry-After": str(retry_after)})
+
 
 class ServiceUnavailable(HealthkgError):
     """The service cannot answer now; try again later."""

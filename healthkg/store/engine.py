@@ -64,7 +64,8 @@ class EngineStore:
         """Answer a read query within ``timeout`` seconds or raise ``QueryTimeout``."""
         header = {"op": "query", "timeout": timeout,
                   "request": protocol.request_to_json(request)}
-        reply, body = self._call(header, timeout, on_deadline=self._deadline_error(timeout))
+        reply, body = self._call(header, timeout,
+                                 on_deadline=errors.QueryTimeout.past(timeout, RETRY_AFTER))
         return protocol.outcome_from_frame(reply, body)
 
     def version(self) -> str:
@@ -183,7 +184,7 @@ class EngineStore:
                         "it again.", headers={"Retry-After": str(RETRY_AFTER)}) from exc
                 # The only way to stop native evaluation: kill the engine running it.
                 self._kill(link)
-                raise on_deadline or self._deadline_error(timeout) from exc
+                raise on_deadline or errors.QueryTimeout.past(timeout, RETRY_AFTER) from exc
             except (protocol.ConnectionLost, ConnectionError, FileNotFoundError) as exc:
                 # The engine died (another request's deadline, a crash): reads are
                 # idempotent, so send it once more to the next engine.
@@ -202,14 +203,6 @@ class EngineStore:
                 raise protocol.error_from_header(reply)
             return reply, body
         raise AssertionError("unreachable")  # pragma: no cover
-
-    @staticmethod
-    def _deadline_error(timeout: float) -> errors.QueryTimeout:
-        return errors.QueryTimeout(
-            f"The query ran longer than its deadline of {timeout:g} s and was stopped. "
-            "Narrow it (fewer unbound patterns, a LIMIT, a more specific property path) "
-            "or try again later.",
-            details={"timeout": timeout}, headers={"Retry-After": str(RETRY_AFTER)})
 
     def _kill(self, link: _Link) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone

@@ -123,7 +123,7 @@ class RemoteStore:
                 data = response.read()
             except TimeoutError as exc:
                 self._drop()
-                raise self._deadline_error(timeout) from exc
+                raise errors.QueryTimeout.past(timeout, int(RETRY_AFTER)) from exc
             except (ConnectionError, http.client.HTTPException, OSError) as exc:
                 # A kept-alive connection the backend closed: open a new one once.
                 self._drop()
@@ -142,14 +142,6 @@ class RemoteStore:
                 f"The SPARQL backend answered {response.status}: {message}",
                 headers={"Retry-After": RETRY_AFTER})
         raise AssertionError("unreachable")  # pragma: no cover
-
-    @staticmethod
-    def _deadline_error(timeout: float) -> errors.QueryTimeout:
-        return errors.QueryTimeout(
-            f"The query ran longer than its deadline of {timeout:g} s and was stopped. "
-            "Narrow it (fewer unbound patterns, a LIMIT, a more specific property path) "
-            "or try again later.",
-            details={"timeout": timeout}, headers={"Retry-After": RETRY_AFTER})
 
     def _select(self, text: str, timeout: float = CONTROL_TIMEOUT) -> list[dict[str, Any]]:
         body, _ = self._post([("query", text)], "application/sparql-results+json", timeout)
