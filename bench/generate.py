@@ -25,18 +25,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BASE = "https://w3id.org/rennes-health/"
+from healthkg.config import BASE_IRI
+from healthkg.namespaces import (
+    DCTERMS,
+    OA,
+    ORG,
+    PROV,
+    RDF_TYPE,
+    RH,
+    SCHEMA,
+    SKOS,
+    VIVO,
+    XSD,
+)
+
+BASE = BASE_IRI
 ID = BASE + "id/"
-RH = BASE + "def#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-ORG = "http://www.w3.org/ns/org#"
-PROV = "http://www.w3.org/ns/prov#"
-OA = "http://www.w3.org/ns/oa#"
-SCHEMA = "https://schema.org/"
-VIVO = "http://vivoweb.org/ontology/core#"
-DCTERMS = "http://purl.org/dc/terms/"
 
 NQUADS = "synthetic.nq"
 SOURCE = "source.txt"
