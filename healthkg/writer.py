@@ -17,7 +17,6 @@ removals that reach it (``CLEAR ALL``, ``DROP ALL``) leave it as it is.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -170,7 +169,6 @@ class Writer:
         self.current_version = current_version
         #: Held while a change is computed, validated and applied: writers are serialised.
         self.lock = threading.Lock()
-        self._records: dict[str, ChangeRecord] = {}
         self._seq = 0
         self._history = ox.NamedNode(gate.CHANGES_GRAPH)
         #: Test hook: named points where the engine kills itself (off unless armed).
@@ -188,14 +186,13 @@ class Writer:
             for record in replayed:
                 gate.apply(self.store, gate.change_from_record(record), record)
                 self.faults.point("during-replay")
-            self._records = {r.change_id: r for r in records}
             self._seq = max([applied, *(r.seq for r in records)])
             return replayed
 
     def status(self, change_id: str) -> WriteOutcome | None:
         """The outcome of an accepted change by its id (None if it was never applied)."""
         with self.lock:
-            known = self._records.get(change_id)
+            known = self.journal.get(change_id)
             if known is None:
                 return None
             return WriteOutcome(known.change_id, _count(known.added), _count(known.removed),
@@ -203,11 +200,15 @@ class Writer:
 
     def record(self, change_id: str) -> ChangeRecord | None:
         """The journal record of an accepted change."""
-        return self._records.get(change_id)
+        return self.journal.get(change_id)
 
-    def records(self) -> list[ChangeRecord]:
-        """Every accepted change, oldest first."""
-        return sorted(self._records.values(), key=lambda r: r.seq)
+    def changes(self, offset: int, limit: int) -> tuple[int, list[ChangeRecord]]:
+        """The number of accepted changes and one page of them, newest first."""
+        return self.journal.count(), self.journal.newest(offset, limit)
+
+    def last_record(self) -> ChangeRecord | None:
+        """The last accepted change, or None."""
+        return self.journal.last()
 
     # -- writing -------------------------------------------------------------------------
 
@@ -216,7 +217,7 @@ class Writer:
         if request.kind not in KINDS:
             raise BadRequest(f"unknown kind of write {request.kind!r}")
         with self.lock:
-            known = self._records.get(request.change_id) if request.change_id else None
+            known = self.journal.get(request.change_id) if request.change_id else None
             if known is not None:  # the same request sent again: it was applied once
                 return WriteOutcome(known.change_id, _count(known.added),
                                     _count(known.removed), self.current_version())
@@ -250,7 +251,6 @@ class Writer:
 
         Returns the number of history quads the change added to the store.
         """
-        size = self.journal.path.stat().st_size if self.journal.path.exists() else 0
         history = sum(1 for q in gate.history_quads(record, len(change.added),
                                                     len(change.removed)) if q not in self.store)
         self.journal.append(record)
@@ -259,13 +259,9 @@ class Writer:
             gate.apply(self.store, change, record)
             self.faults.point("after-commit")
         except BaseException:
-            with self.journal.path.open("r+b") as handle:
-                handle.truncate(size)
-                handle.flush()
-                os.fsync(handle.fileno())
+            self.journal.withdraw(record)
             raise
         self._seq = record.seq
-        self._records[record.change_id] = record
         return history
 
     # -- computing changes ---------------------------------------------------------------
@@ -294,7 +290,7 @@ class Writer:
         return self._protect_history(change), created
 
     def _revert(self, change_id: str) -> Change:
-        record = self._records.get(change_id)
+        record = self.journal.get(change_id)
         if record is None:
             raise NotFound(f"there is no change {change_id!r}")
         return effective(self.store, _parse_nquads(record.removed),
@@ -357,9 +353,3 @@ def read_graph(store: ox.Store, iri: str | None, media_type: str) -> bytes | Non
     body: bytes = ox.serialize(triples, format=fmt, prefixes=PREFIXES
                                if fmt == ox.RdfFormat.TURTLE else None) or b""
     return body
-
-
-def page(records: list[ChangeRecord], offset: int, limit: int) -> list[ChangeRecord]:
-    """One page of changes, newest first."""
-    newest = sorted(records, key=lambda r: r.seq, reverse=True)
-    return newest[max(offset, 0):max(offset, 0) + max(limit, 0)]

@@ -52,3 +52,54 @@ def test_corrupt_record_stops_reading_and_append_repairs_the_tail(tmp_path: Path
 def test_empty_or_missing_journal_has_no_records(tmp_path: Path) -> None:
     assert Journal(tmp_path / "absent").records() == []
     assert Journal(tmp_path / "absent").last_seq() == 0
+
+
+def test_lookups_find_records_by_change_id_and_page_newest_first(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    for seq in range(1, 8):
+        journal.append(_record(seq))
+    assert journal.get("c3") == _record(3)
+    assert journal.get("c99") is None
+    assert journal.count() == 7
+    assert journal.last() == _record(7)
+    assert journal.newest(0, 3) == [_record(7), _record(6), _record(5)]
+    assert journal.newest(5, 3) == [_record(2), _record(1)]
+    assert journal.newest(7, 3) == []
+
+
+def test_records_appended_by_another_process_are_seen(tmp_path: Path) -> None:
+    # Workers of a remote-backend server share one journal, each with its own index.
+    mine, theirs = Journal(tmp_path), Journal(tmp_path)
+    mine.append(_record(1))
+    assert theirs.get("c1") == _record(1)
+    theirs.append(_record(2))
+    assert mine.get("c2") == _record(2)
+    assert mine.last_seq() == 2
+    mine.append(_record(3))
+    assert Journal(tmp_path).records() == [_record(1), _record(2), _record(3)]
+
+
+def test_withdrawn_record_is_gone_from_file_and_lookups(tmp_path: Path) -> None:
+    journal, other = Journal(tmp_path), Journal(tmp_path)
+    journal.append(_record(1))
+    journal.append(_record(2))
+    assert other.get("c2") == _record(2)
+    journal.withdraw(_record(2))
+    assert journal.get("c2") is None and other.get("c2") is None
+    assert other.count() == 1 and other.last() == _record(1)
+    journal.append(_record(3))
+    assert Journal(tmp_path).records() == [_record(1), _record(3)]
+
+
+def test_record_rewritten_under_the_index_is_read_from_the_file(tmp_path: Path) -> None:
+    journal, other = Journal(tmp_path), Journal(tmp_path)
+    journal.append(_record(1))
+    journal.append(_record(2))
+    assert other.count() == 2
+    # Another process withdrew change 2 and journaled a longer one in its place.
+    other.withdraw(_record(2))
+    longer = ChangeRecord(**{**_record(2).__dict__, "change_id": "c2b", "message": "x" * 99})
+    other.append(longer)
+    assert journal.get("c2") is None
+    assert journal.get("c2b") == longer
+    assert journal.newest(0, 5) == [longer, _record(1)]

@@ -119,10 +119,7 @@ class DirectStore:
 
     def changes(self, offset: int, limit: int) -> tuple[int, list[ChangeRecord]]:
         """The number of accepted changes and one page of them, newest first."""
-        from healthkg.writer import page
-
-        records = self.writer().records()
-        return len(records), page(records, offset, limit)
+        return self.writer().changes(offset, limit)
 
     def change(self, change_id: str) -> ChangeRecord | None:
         """One accepted change, with its quads."""

@@ -305,10 +305,7 @@ class RemoteStore:
 
     def changes(self, offset: int, limit: int) -> tuple[int, list[ChangeRecord]]:
         """The changes made through this server (its journal), newest first."""
-        from healthkg.writer import page
-
-        records = self.writer().records()
-        return len(records), page(records, offset, limit)
+        return self.writer().changes(offset, limit)
 
     def change(self, change_id: str) -> ChangeRecord | None:
         """One change made through this server, with its quads."""

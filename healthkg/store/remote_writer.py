@@ -23,7 +23,6 @@ at once would need the backend's own transactions or locks; that is not provided
 from __future__ import annotations
 
 import fcntl
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -124,10 +123,9 @@ class RemoteWriter:
         """
         with self._locked():
             self.journal.repair()
-            records = self.records()
-            if not records:
+            last = self.journal.last()
+            if last is None:
                 return None
-            last = records[-1]
             change = ox.NamedNode(gate.CHANGE_BASE + last.change_id)
             if self.select(f"SELECT ?p WHERE {{ GRAPH <{gate.CHANGES_GRAPH}> {{ "
                            f"{change} ?p ?o }} }} LIMIT 1"):
@@ -138,13 +136,13 @@ class RemoteWriter:
 
     # -- history -------------------------------------------------------------------------
 
-    def records(self) -> list[ChangeRecord]:
-        """The changes made through this server, oldest first (from its journal)."""
-        return sorted(self.journal.records(), key=lambda r: r.seq)
+    def changes(self, offset: int, limit: int) -> tuple[int, list[ChangeRecord]]:
+        """The number of changes made through this server and one page, newest first."""
+        return self.journal.count(), self.journal.newest(offset, limit)
 
     def record(self, change_id: str) -> ChangeRecord | None:
         """One change made through this server."""
-        return next((r for r in self.journal.records() if r.change_id == change_id), None)
+        return self.journal.get(change_id)
 
     # -- the backend ---------------------------------------------------------------------
 
@@ -294,7 +292,7 @@ class RemoteWriter:
         rows = self.select(f"SELECT (MAX(?n) AS ?max) WHERE {{ GRAPH <{gate.CHANGES_GRAPH}> "
                            f"{{ ?c <{_RH}sequence> ?n }} }}")
         value = rows[0].get("max") if rows else None
-        journaled = max((r.seq for r in self.journal.records()), default=0)
+        journaled = self.journal.last_seq()
         return max(int(value["value"]) if value else 0, journaled)
 
     def _update_text(self, change: Change, record: ChangeRecord, version_quads: list[ox.Quad],
@@ -310,16 +308,11 @@ class RemoteWriter:
                 new_value: str) -> None:
         """Journal (synced), then send one update; if it fails, withdraw the journal record."""
         text = self._update_text(change, record, version_quads, new_value)
-        path = self.journal.path
-        size = path.stat().st_size if path.exists() else 0
         self.journal.append(record)
         try:
             self.update(text)
         except BaseException:
-            with path.open("r+b") as handle:
-                handle.truncate(size)
-                handle.flush()
-                os.fsync(handle.fileno())
+            self.journal.withdraw(record)
             raise
 
     # -- computing changes ---------------------------------------------------------------
