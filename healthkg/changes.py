@@ -27,6 +27,7 @@ from rdflib.plugins.sparql.update import evalUpdate
 from rdflib.store import Store as RdflibStore
 from rdflib.term import BNode, Literal, Node, URIRef
 
+from healthkg import nesting
 from healthkg.errors import BadRequest, UnsupportedMediaType
 from healthkg.safety import _TOKEN as SPARQL_TOKEN
 
@@ -110,13 +111,14 @@ def _freshen(quads: Iterable[ox.Quad], store: QuadSource | None = None) -> list[
 
 
 def parse_rdf(body: bytes, media_type: str, *, graph: ox.NamedNode | ox.DefaultGraph,
-              base_iri: str | None = None) -> list[ox.Quad]:
+              max_nesting: int, base_iri: str | None = None) -> list[ox.Quad]:
     """Parse an RDF body; triple formats go into ``graph``. Raises BadRequest/415."""
     fmt = RDF_MEDIA_TYPES.get(media_type)
     if fmt is None:
         raise UnsupportedMediaType(
             f"cannot read {media_type or 'a body without Content-Type'}; send one of: "
             + ", ".join(sorted(RDF_MEDIA_TYPES)))
+    nesting.check(body, fmt, media_type, max_nesting)
     if fmt == ox.RdfFormat.RDF_XML:
         _refuse_xml_dtd(body)
     try:

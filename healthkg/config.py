@@ -68,7 +68,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest number of result rows; a longer result is truncated and says so."),
     Setting("max_query_length", int, 256 * 1024, "Largest query text in bytes."),
     Setting("max_body", int, 10 * 1024 * 1024, "Largest request body in bytes."),
-    Setting("max_nesting", int, 200, "Deepest nesting of brackets in a query."),
+    Setting("max_nesting", int, 200, "Deepest nesting of brackets in a query or an RDF body."),
     Setting("cache_entries", int, 1024, "Query results kept in each worker's cache."),
     Setting("journal", str, "var/journal", "Directory of the write journal."),
     Setting("shapes", str, "ontology/shapes.ttl",

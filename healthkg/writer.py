@@ -107,7 +107,7 @@ def _parse_nquads(text: str) -> list[ox.Quad]:
     return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
 
 
-def body_quads(request: WriteRequest, graph: ox.NamedNode | ox.DefaultGraph
+def body_quads(request: WriteRequest, graph: ox.NamedNode | ox.DefaultGraph, max_nesting: int
                ) -> tuple[list[ox.Quad], list[ox.Quad]]:
     """The quads a Graph Store or RDF-body write sends to add, and (patch) to remove."""
     added: list[ox.Quad] = []
@@ -115,11 +115,13 @@ def body_quads(request: WriteRequest, graph: ox.NamedNode | ox.DefaultGraph
         bodies = [(request.media_type, request.body)] if request.kind != "post" or \
             not request.parts else list(request.parts)
         for media_type, body in bodies:
-            added += parse_rdf(body, media_type, graph=graph, base_iri=request.base_iri)
+            added += parse_rdf(body, media_type, graph=graph, max_nesting=max_nesting,
+                               base_iri=request.base_iri)
     removed: list[ox.Quad] = []
     if request.kind == "patch" and request.remove_body:
         removed = parse_rdf(request.remove_body, request.remove_media_type or
-                            request.media_type, graph=graph, base_iri=request.base_iri)
+                            request.media_type, graph=graph, max_nesting=max_nesting,
+                            base_iri=request.base_iri)
     return added, removed
 
 
@@ -159,7 +161,8 @@ class Writer:
 
     def __init__(self, store: ox.Store, journal: Journal, shapes: rdflib.Graph,
                  ontology: rdflib.Graph, shapes_version: str, *, publish: Publish,
-                 current_version: Callable[[], str], faults: Faults | None = None) -> None:
+                 current_version: Callable[[], str], faults: Faults | None = None,
+                 max_nesting: int = Settings.max_nesting) -> None:
         self.store = store
         self.journal = journal
         self.shapes = shapes
@@ -167,6 +170,8 @@ class Writer:
         self.shapes_version = shapes_version
         self.publish = publish
         self.current_version = current_version
+        #: Deepest nesting of brackets allowed in an RDF body (see ``healthkg.nesting``).
+        self.max_nesting = max_nesting
         #: Held while a change is computed, validated and applied: writers are serialised.
         self.lock = threading.Lock()
         self._seq = 0
@@ -283,7 +288,7 @@ class Writer:
             created = not _has_quads(self.store, graph)
             if kind == "delete" and created:
                 raise NotFound(f"there is no graph {request.graph or '(default)'} to delete")
-            added, removed = body_quads(request, graph)
+            added, removed = body_quads(request, graph, self.max_nesting)
             if kind in ("put", "delete"):
                 removed = list(self.store.quads_for_pattern(None, None, None, graph))
             change = effective(self.store, added, removed)
@@ -321,7 +326,8 @@ def open_writer(settings: Settings, store: ox.Store, journal_dir: Path, *, publi
     """A writer over ``store`` with the project's trusted shapes and ontology."""
     shapes, ontology, shapes_version = load_gate(settings)
     return Writer(store, Journal(journal_dir), shapes, ontology, shapes_version,
-                  publish=publish, current_version=current_version, faults=faults)
+                  publish=publish, current_version=current_version, faults=faults,
+                  max_nesting=settings.max_nesting)
 
 
 def load_gate(settings: Settings) -> tuple[rdflib.Graph, rdflib.Graph, str]:

@@ -76,7 +76,8 @@ def test_using_parameter_with_using_clause_is_refused(store: ox.Store) -> None:
 
 
 def test_turtle_body_goes_into_the_target_graph() -> None:
-    quads = parse_rdf(b'<http://ex/s> <http://ex/p> "o" .', "text/turtle", graph=G)
+    quads = parse_rdf(b'<http://ex/s> <http://ex/p> "o" .', "text/turtle", graph=G,
+                      max_nesting=200)
     assert [str(q) for q in quads] == ['<http://ex/s> <http://ex/p> "o" <http://ex/g>']
 
 
@@ -84,30 +85,30 @@ def test_rdfxml_with_entities_is_refused() -> None:
     body = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]>'
             b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>')
     with pytest.raises(BadRequest, match="DTD"):
-        parse_rdf(body, "application/rdf+xml", graph=G)
+        parse_rdf(body, "application/rdf+xml", graph=G, max_nesting=200)
 
 
 def test_jsonld_with_remote_context_is_refused() -> None:
     body = b'{"@context": "http://127.0.0.1:9/ctx.jsonld", "@id": "http://ex/s", "p": "o"}'
     with pytest.raises(BadRequest):
-        parse_rdf(body, "application/ld+json", graph=G)
+        parse_rdf(body, "application/ld+json", graph=G, max_nesting=200)
 
 
 def test_turtle_syntax_error_names_line_and_column() -> None:
     with pytest.raises(BadRequest, match="line 2"):
         parse_rdf(b'<http://ex/s> <http://ex/p> "o" .\n<http://ex/s> <http://ex/p> .',
-                  "text/turtle", graph=G)
+                  "text/turtle", graph=G, max_nesting=200)
 
 
 def test_unknown_media_type_is_unsupported() -> None:
     with pytest.raises(UnsupportedMediaType):
-        parse_rdf(b"x", "application/x-unknown", graph=G)
+        parse_rdf(b"x", "application/x-unknown", graph=G, max_nesting=200)
 
 
 def test_blank_nodes_of_a_body_are_new_nodes() -> None:
     store = ox.Store()
     store.add(ox.Quad(ox.BlankNode("x"), ox.NamedNode("http://ex/p"), ox.Literal("old"), G))
-    quads = parse_rdf(b'_:x <http://ex/p> "new" .', "text/turtle", graph=G)
+    quads = parse_rdf(b'_:x <http://ex/p> "new" .', "text/turtle", graph=G, max_nesting=200)
     assert quads[0].subject != ox.BlankNode("x")
     change = from_update(store, 'INSERT DATA { GRAPH <http://ex/g> { _:y <http://ex/p> "n" } }')
     (added,) = change.added

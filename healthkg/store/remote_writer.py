@@ -336,7 +336,7 @@ class RemoteWriter:
             created = not existing if kind in ("put", "delete") else self._graph_empty(graph)
             if kind == "delete" and created:
                 raise NotFound(f"there is no graph {request.graph or '(default)'} to delete")
-            added, removed = body_quads(request, graph)
+            added, removed = body_quads(request, graph, self.settings.max_nesting)
             if kind in ("put", "delete"):
                 removed = existing
             change = self._effective(added, removed)
