@@ -62,16 +62,27 @@ def rows(data: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     str(a["unauthorised_writes"]), "0", f"0 ({a['accepted']} accepted)"))
     if "soak" in s:
         k = s["soak"]
+        changes = (f", {k['load_changes']} changes committed, memory "
+                   f"{k['load_memory_kib_per_change']:+} KiB a change"
+                   if "load_changes" in k else "")
         out.append((f"Load: {k['load_clients']} clients, {k['load_seconds']:g} s "
-                    f"(p50 {k['load_p50_ms']} ms, p99 {k['load_p99_ms']} ms)",
-                    "mixed read/write", f"{k['deadline_kills']} deadline kills",
+                    f"(p50 {k['load_p50_ms']} ms, p99 {k['load_p99_ms']} ms{changes})",
+                    _mix(k.get("load_write_share")), f"{k['deadline_kills']} deadline kills",
                     str(k["load_requests"]), str(k["load_errors"]), "0"))
         out.append((f"Soak: {k['soak_clients']} clients, {k['soak_seconds']:g} s (memory "
                     f"{k['memory_mib_per_minute']:+} MiB/min, open files {k['open_files']}, "
-                    f"processes {k['processes']}, engine restarts {k['engine_restarts']})",
-                    "mixed read/write", "-", str(k["soak_requests"]), str(k["soak_errors"]),
-                    "0"))
+                    f"processes {k['processes']}, engine restarts {k['engine_restarts']}"
+                    + (f", {k['soak_changes']} changes committed" if "soak_changes" in k
+                       else "") + ")",
+                    _mix(k.get("soak_write_share")), "-", str(k["soak_requests"]),
+                    str(k["soak_errors"]), "0"))
     return out
+
+
+def _mix(write_share: float | None) -> str:
+    if write_share is None:
+        return "mixed read/write"
+    return f"mixed read/write ({write_share:.0%} of requests commit a change)"
 
 
 def render(data: dict[str, Any]) -> str:
