@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from healthkg import journal as journal_module
 from healthkg.journal import JOURNAL_FILE, ChangeRecord, Journal
 
 
@@ -103,3 +107,25 @@ def test_record_rewritten_under_the_index_is_read_from_the_file(tmp_path: Path) 
     assert journal.get("c2") is None
     assert journal.get("c2b") == longer
     assert journal.newest(0, 5) == [longer, _record(1)]
+
+
+def test_append_reads_only_the_last_record_not_the_whole_journal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Regression: each append re-read and re-parsed the whole file (write time and memory
+    # grew with the number of accepted changes).
+    journal = Journal(tmp_path)
+    for seq in range(1, 201):
+        journal.append(_record(seq))
+    one_record = (tmp_path / JOURNAL_FILE).stat().st_size // 200
+    scanned: list[int] = []
+    real_scan = journal_module._scan
+
+    def counting_scan(data: bytes) -> Iterator[tuple[int, ChangeRecord]]:
+        scanned.append(len(data))
+        return real_scan(data)
+
+    monkeypatch.setattr(journal_module, "_scan", counting_scan)
+    journal.append(_record(201))
+    assert journal.get("c150") == _record(150)
+    assert sum(scanned) <= 4 * one_record, scanned  # a few records, not two hundred
+    assert Journal(tmp_path).records()[-1] == _record(201)
