@@ -251,6 +251,8 @@ class Journal:
 
     def _read(self, positions: list[int]) -> list[ChangeRecord]:
         records: list[ChangeRecord] = []
+        if not positions:
+            return records
         with self.path.open("rb") as handle:
             for position in positions:
                 start = self._ends[position - 1] if position else 0

@@ -56,6 +56,10 @@ def test_corrupt_record_stops_reading_and_append_repairs_the_tail(tmp_path: Path
 def test_empty_or_missing_journal_has_no_records(tmp_path: Path) -> None:
     assert Journal(tmp_path / "absent").records() == []
     assert Journal(tmp_path / "absent").last_seq() == 0
+    # Regression: a history page of a server without writes was a 500 (no journal file).
+    absent = Journal(tmp_path / "absent")
+    assert (absent.count(), absent.newest(0, 50), absent.last(), absent.get("c1")) == \
+        (0, [], None, None)
 
 
 def test_lookups_find_records_by_change_id_and_page_newest_first(tmp_path: Path) -> None:
