@@ -60,16 +60,12 @@ def would_compress(mimetype: str, size: int) -> bool:
             and accepts_gzip(flask.request.headers.get("Accept-Encoding")))
 
 
-#: Blueprints left uncompressed: their 304 path (healthkg.http.protocol) answers the strong
-#: ETag, which must then stay the tag of the 200 as well.
-UNCOMPRESSED_BLUEPRINTS = frozenset({"sparql", "queries", "health"})
 
 
 def compress(response: flask.Response) -> flask.Response:
     """Gzip the response when worthwhile and accepted (the after_request hook)."""
     mimetype = response.mimetype or ""
-    if not mimetype.startswith(_TEXTUAL) or \
-            flask.request.blueprint in UNCOMPRESSED_BLUEPRINTS:
+    if not mimetype.startswith(_TEXTUAL):
         return response
     if response.status_code == 304 or ((not response.is_streamed and
                                        response.calculate_content_length()) or 0) >= MIN_SIZE:

@@ -93,14 +93,16 @@ def etag_for(version: str, request: QueryRequest) -> str:
     return f'"{version}.{digest}"'
 
 
-def _matches(header: str | None, etag: str) -> bool:
+def _matching_tag(header: str | None, etag: str) -> str | None:
+    """The tag of If-None-Match that matches ``etag`` (as the client sent it), or None."""
     if not header:
-        return False
+        return None
     if header.strip() == "*":
-        return True
+        return etag
     tags = [t.strip() for t in header.split(",")]
-    # Weak comparison (RFC 9110, 13.1.2): a W/ prefix does not prevent a match.
-    return any(t.removeprefix("W/") == etag for t in tags)
+    # Weak comparison (RFC 9110, 13.1.2): a W/ prefix does not prevent a match. A client
+    # holding the weak form got a gzip-encoded 200 (healthkg.http.compression).
+    return next((t for t in tags if t.removeprefix("W/") == etag), None)
 
 
 def content_type(media_type: str) -> str:
@@ -112,9 +114,10 @@ def answer(context: Context, query: QueryRequest) -> flask.Response:
     """Answer a checked query: 304, a cached answer, or a fresh one from the store."""
     version = context.store.version()
     etag = etag_for(version, query)
-    if _matches(flask.request.headers.get("If-None-Match"), etag):
+    held = _matching_tag(flask.request.headers.get("If-None-Match"), etag)
+    if held is not None:
         response = flask.Response(status=304)
-        response.headers["ETag"] = etag
+        response.headers["ETag"] = held
         response.headers["Vary"] = "Accept"
         return response
     key = (version, query.cache_key())
