@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 keep-alive load generator: pre-encoded requests over raw sockets.
+"""A small HTTP/1.1 keep-alive client: pre-encoded requests over raw sockets.
 
 It spends a few tens of microseconds per request, so that on a machine shared with the
 server the figures measure the server rather than the client.
@@ -6,11 +6,7 @@ server the figures measure the server rather than the client.
 
 from __future__ import annotations
 
-import multiprocessing
 import socket
-import threading
-import time
-from collections.abc import Sequence
 from urllib.parse import urlencode
 
 
@@ -95,59 +91,3 @@ class Connection:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
-
-
-def latencies(host: str, port: int, requests: Sequence[bytes]) -> tuple[list[float], int]:
-    """Send the requests one after another on one connection; return seconds and errors."""
-    connection = Connection(host, port)
-    times, errors = [], 0
-    for raw in requests:
-        started = time.perf_counter()
-        status, _ = connection.request(raw)
-        times.append(time.perf_counter() - started)
-        errors += status != 200
-    connection.close()
-    return times, errors
-
-
-def _load_process(host: str, port: int, requests: Sequence[bytes], threads: int,
-                  seconds: float, offset: int, out: multiprocessing.Queue[tuple[int, int]]
-                  ) -> None:
-    done = [0] * threads
-    failed = [0] * threads
-    stop_at = time.monotonic() + seconds
-
-    def run(index: int) -> None:
-        connection = Connection(host, port)
-        i = offset + index
-        while time.monotonic() < stop_at:
-            status, _ = connection.request(requests[i % len(requests)])
-            i += threads * 97
-            done[index] += 1
-            failed[index] += status != 200
-        connection.close()
-
-    workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    out.put((sum(done), sum(failed)))
-
-
-def throughput(host: str, port: int, requests: Sequence[bytes], connections: int,
-               seconds: float, processes: int = 2) -> tuple[float, int, int]:
-    """Requests per second over ``connections`` concurrent connections; also counts."""
-    queue: multiprocessing.Queue[tuple[int, int]] = multiprocessing.Queue()
-    per_process = max(1, connections // processes)
-    procs = [multiprocessing.Process(
-        target=_load_process,
-        args=(host, port, requests, per_process, seconds, k * per_process, queue))
-        for k in range(processes)]
-    for proc in procs:
-        proc.start()
-    results = [queue.get() for _ in procs]
-    for proc in procs:
-        proc.join()
-    done = sum(r[0] for r in results)
-    return done / seconds, done, sum(r[1] for r in results)

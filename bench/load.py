@@ -31,9 +31,12 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def latency(port: int, requests: Sequence[bytes], *, budget: float,
-            minimum: int = 5) -> dict[str, Any]:
-    """p50 and p99 in ms over one connection, stopping after ``budget`` seconds."""
+def latencies(port: int, requests: Sequence[bytes], *, budget: float = float("inf"),
+              minimum: int = 5) -> tuple[list[float], int]:
+    """Seconds per request and errors, one request after another on one connection.
+
+    Stops after ``budget`` seconds (once ``minimum`` requests are done), or at the end.
+    """
     connection = Connection(HOST, port)
     times: list[float] = []
     errors = 0
@@ -46,6 +49,13 @@ def latency(port: int, requests: Sequence[bytes], *, budget: float,
         times.append(time.perf_counter() - started)
         errors += status != 200
     connection.close()
+    return times, errors
+
+
+def latency(port: int, requests: Sequence[bytes], *, budget: float,
+            minimum: int = 5) -> dict[str, Any]:
+    """p50 and p99 in ms over one connection, stopping after ``budget`` seconds."""
+    times, errors = latencies(port, requests, budget=budget, minimum=minimum)
     return {"p50_ms": round(statistics.median(times) * 1000, 3),
             "p99_ms": round(percentile(times, 0.99) * 1000, 3),
             "n": len(times), "errors": errors}

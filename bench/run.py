@@ -24,7 +24,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.client import Connection, encode_get, latencies, throughput
+from bench.client import Connection, encode_get
+from bench.load import latencies, throughput
 from tests.procinfo import cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,26 +139,26 @@ def measure(port: int, *, samples: int, seconds: float, connections: int) -> dic
                              f"{body[:300]!r}")
     connection.close()
     warm = [_request(port, LOOKUP, JSON, f"warm {i}") for i in range(200)]
-    latencies(HOST, port, warm)
+    latencies(port, warm)
 
     repeated = [_request(port, LOOKUP, JSON)] * samples
     distinct = [_request(port, LOOKUP, JSON, f"lookup {i}") for i in range(samples)]
-    times, errors = latencies(HOST, port, repeated)
+    times, errors = latencies(port, repeated)
     results["lookup_1_connection_repeated"] = {**_ms(times), "errors": errors}
-    times, errors = latencies(HOST, port, distinct)
+    times, errors = latencies(port, distinct)
     results["lookup_1_connection_distinct"] = {**_ms(times), "errors": errors}
 
     for label, requests in (("repeated", repeated[:1]),
                             ("distinct", [_request(port, LOOKUP, JSON, f"load {i}")
                                           for i in range(200_000)])):
-        rate, done, errors = throughput(HOST, port, requests, connections, seconds)
+        load = throughput([(port, requests)], connections=connections, seconds=seconds)
         results[f"lookup_{connections}_connections_{label}"] = {
-            "requests_per_s": round(rate), "requests": done, "errors": errors}
+            **load, "requests_per_s": round(load["requests_per_s"])}
 
     mix: dict[str, Any] = {}
     for number, (name, query, accept) in enumerate(MIX):
         requests = [_request(port, query, accept, f"mix {number} {i}") for i in range(samples)]
-        times, errors = latencies(HOST, port, requests)
+        times, errors = latencies(port, requests)
         mix[name] = {**_ms(times), "errors": errors}
     results["mix_1_connection_distinct"] = mix
     return results
