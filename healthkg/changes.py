@@ -23,6 +23,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
 from rdflib.plugins.sparql.algebra import translateUpdate
 from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Update
 from rdflib.plugins.sparql.update import evalUpdate
 from rdflib.store import Store as RdflibStore
 from rdflib.term import BNode, Literal, Node, URIRef
@@ -380,13 +381,18 @@ def from_update(store: QuadSource, text: str, *, using_graphs: Iterable[str] = (
     # Never fetch USING/FROM graphs from the web: a graph not in the store is empty.
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
     overlay = _Overlay(store)
-    if using:
-        # rdflib lets GRAPH ?g see every graph despite USING NAMED: the protocol's dataset
-        # has exactly the named graphs of using-named-graph-uri (none if only defaults).
-        overlay.visible = {URIRef(g) for g in using_named_graphs}
     dataset = _UpdateDataset(store=overlay, default_union=True)
     try:
-        evalUpdate(dataset, parsed)
+        # One operation at a time, each seeing its own dataset: rdflib lets GRAPH ?g see
+        # every graph despite USING NAMED, but an operation with USING or USING NAMED (in
+        # its text or from the protocol's parameters) has exactly the named graphs of its
+        # USING NAMED clauses (none if it has only USING).
+        for operation in parsed.algebra:
+            clauses = operation["using"] if operation.name == "Modify" and \
+                "using" in operation and operation["using"] else None
+            overlay.visible = None if clauses is None else \
+                {URIRef(c["named"]) for c in clauses if "named" in c}
+            evalUpdate(dataset, Update(parsed.prologue, [operation]))
     except BadRequest:
         raise
     except Exception as exc:

@@ -136,6 +136,24 @@ def test_using_named_graph_uri_limits_what_graph_variables_see() -> None:
     assert {str(q.subject) for q in change.added} == {"<http://ex/a>"}
 
 
+def test_using_named_clause_in_the_text_limits_its_own_operation() -> None:
+    # Regression: USING NAMED written in the update (not the protocol parameter) let
+    # GRAPH ?g range over every graph; an operation without USING still sees them all.
+    store = ox.Store()
+    store.update("INSERT DATA { GRAPH <http://ex/g1> { <http://ex/a> a <http://ex/T> } "
+                 "GRAPH <http://ex/g2> { <http://ex/b> a <http://ex/T> } }")
+    change = from_update(store, "INSERT { GRAPH <http://ex/out> { ?s a <http://ex/U> } } "
+                                "USING NAMED <http://ex/g1> "
+                                "WHERE { GRAPH ?g { ?s a <http://ex/T> } } ;\n"
+                                "INSERT { GRAPH <http://ex/all> { ?s a <http://ex/V> } } "
+                                "WHERE { GRAPH ?g { ?s a <http://ex/T> } } ;\n"
+                                "INSERT { GRAPH <http://ex/none> { ?s a <http://ex/W> } } "
+                                "USING <http://ex/g2> WHERE { GRAPH ?g { ?s a <http://ex/T> } }")
+    by_graph = {(str(q.graph_name), str(q.subject)) for q in change.added}
+    assert by_graph == {("<http://ex/out>", "<http://ex/a>"), ("<http://ex/all>", "<http://ex/a>"),
+                        ("<http://ex/all>", "<http://ex/b>")}
+
+
 def test_a_quad_both_removed_and_added_is_kept() -> None:
     # Regression: a Graph Store PUT repeating a stored triple removed it.
     from healthkg.changes import effective
