@@ -74,7 +74,7 @@ def rows(data: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     f"processes {k['processes']}, engine restarts {k['engine_restarts']}"
                     + (f", {k['soak_changes']} changes committed" if "soak_changes" in k
                        else "") + ")",
-                    _mix(k.get("soak_write_share")), "-", str(k["soak_requests"]),
+                    _soak_mix(k), "-", str(k["soak_requests"]),
                     str(k["soak_errors"]), "0"))
     return out
 
@@ -83,6 +83,13 @@ def _mix(write_share: float | None) -> str:
     if write_share is None:
         return "mixed read/write"
     return f"mixed read/write ({write_share:.0%} of requests commit a change)"
+
+
+def _soak_mix(figures: dict[str, Any]) -> str:
+    if "soak_writes_per_minute" in figures:
+        return (f"mixed read/write ({figures['soak_writes_per_minute']:g} committed changes a "
+                "minute)")
+    return _mix(figures.get("soak_write_share"))
 
 
 def render(data: dict[str, Any]) -> str:
