@@ -37,9 +37,9 @@ log = logging.getLogger("healthkg.engine")
 WATCHDOG_GRACE = 1.0
 
 #: Accepted writes between two flushes of an on-disk store's write buffers. RocksDB keeps
-#: them in memory (memtables of up to 64 MB per column family) until they fill: without a
-#: flush, a steady stream of small changes grew the engine by about 10 KB a change. A flush
-#: of 256 small changes takes about 12 ms, in a thread of its own.
+#: recent writes in memtables, which Oxigraph sizes for bulk work (a 512 MB budget), until
+#: they fill: without a flush, a steady stream of small changes grew the engine by about
+#: 10 KB a change. A flush of 256 small changes takes about 12 ms, in a thread of its own.
 FLUSH_EVERY = 256
 
 
