@@ -85,6 +85,20 @@ def _if_match(header: str, version: str) -> bool:
     return False
 
 
+def require_version(if_match: str | None, version: str) -> None:
+    """Raise 412 when the request's If-Match does not name the dataset's current version."""
+    if if_match is not None and not _if_match(if_match, version):
+        raise PreconditionFailed(
+            f"the dataset changed: it is at version {version}, not the one in "
+            "If-Match; fetch it again and redo the change",
+            details={"version": version}, headers={"ETag": f'"{version}"'})
+
+
+def repeated(known: ChangeRecord, version: str) -> WriteOutcome:
+    """The outcome of a request sent again with the id of a change already applied."""
+    return WriteOutcome(known.change_id, _count(known.added), _count(known.removed), version)
+
+
 def _has_quads(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> bool:
     return next(iter(store.quads_for_pattern(None, None, None, graph)), None) is not None
 
@@ -224,14 +238,9 @@ class Writer:
         with self.lock:
             known = self.journal.get(request.change_id) if request.change_id else None
             if known is not None:  # the same request sent again: it was applied once
-                return WriteOutcome(known.change_id, _count(known.added),
-                                    _count(known.removed), self.current_version())
+                return repeated(known, self.current_version())
             version = self.current_version()
-            if request.if_match is not None and not _if_match(request.if_match, version):
-                raise PreconditionFailed(
-                    f"the dataset changed: it is at version {version}, not the one in "
-                    "If-Match; fetch it again and redo the change",
-                    details={"version": version}, headers={"ETag": f'"{version}"'})
+            require_version(request.if_match, version)
             change, created = self._change(request)
             if not request.dry_run:
                 self.faults.point("after-parse")

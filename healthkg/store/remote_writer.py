@@ -38,20 +38,19 @@ from healthkg.errors import (
     Forbidden,
     NotFound,
     NotImplementedHere,
-    PreconditionFailed,
 )
 from healthkg.journal import ChangeRecord, Journal
 from healthkg.store.base import WriteOutcome, WriteRequest
 from healthkg.writer import (
     KINDS,
-    _count,
     _graph_node,
-    _if_match,
     _parse_nquads,
     body_quads,
     judge,
     load_gate,
     new_record,
+    repeated,
+    require_version,
     version_for,
 )
 
@@ -264,16 +263,10 @@ class RemoteWriter:
             if request.change_id:
                 known = self.record(request.change_id)
                 if known is not None:  # the same request sent again: it was applied once
-                    return WriteOutcome(known.change_id, _count(known.added),
-                                        _count(known.removed),
-                                        self._version(self._version_quads()))
+                    return repeated(known, self._version(self._version_quads()))
             version_quads = self._version_quads()
             version = self._version(version_quads)
-            if request.if_match is not None and not _if_match(request.if_match, version):
-                raise PreconditionFailed(
-                    f"the dataset changed: it is at version {version}, not the one in "
-                    "If-Match; fetch it again and redo the change",
-                    details={"version": version}, headers={"ETag": f'"{version}"'})
+            require_version(request.if_match, version)
             change, created = self._change(request)
             if change.empty:
                 return WriteOutcome(None, 0, 0, version, created=created,
