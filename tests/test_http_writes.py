@@ -8,7 +8,7 @@ import rdflib
 import requests
 
 from tests.harness import Server
-from tests.writes import ID, alt_label, data_quads, set_count, update
+from tests.writes import ID, alt_label, assert_revert_restores, data_quads, set_count, update
 
 pytestmark = pytest.mark.server
 
@@ -200,12 +200,8 @@ def test_revert_restores_exactly_the_prior_state(write_server: WriteServer) -> N
                         "PREFIX rh: <https://w3id.org/rennes-health/def#> "))
     assert change.status_code == 200, change.text
     assert data_quads(server) != before
-    revert = requests.post(server.url + f"changes/{change.json()['change']}/revert",
-                           headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    assert revert.status_code == 200, revert.text
-    assert data_quads(server) == before
-    record = requests.get(server.url + f"changes/{revert.json()['change']}", timeout=10).json()
-    assert record["reverts"] == change.json()["change"]
+    assert_revert_restores(server, token, change.json()["change"],
+                           lambda: data_quads(server), before)
     refused = requests.post(server.url + f"changes/{change.json()['change']}/revert",
                             timeout=30)
     assert refused.status_code == 401

@@ -15,7 +15,7 @@ from healthkg.store.remote import SERVICE_GRAPH, VERSION_TTL
 from tests import backend as remote
 from tests.conftest import steward_token
 from tests.harness import Server
-from tests.writes import HISTORY, ID, P, alt_label, set_count, update
+from tests.writes import HISTORY, ID, P, alt_label, assert_revert_restores, set_count, update
 
 pytestmark = pytest.mark.server
 
@@ -108,12 +108,8 @@ def test_revert_restores_the_prior_state(over_oxigraph: Remote) -> None:
     change = update(srv, token, alt_label("biogenouest", "to revert"))
     assert change.status_code == 200, change.text
     assert backend_quads(backend) != before
-    revert = requests.post(srv.url + f"changes/{change.json()['change']}/revert",
-                           headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    assert revert.status_code == 200, revert.text
-    assert backend_quads(backend) == before
-    record = requests.get(srv.url + f"changes/{revert.json()['change']}", timeout=10).json()
-    assert record["reverts"] == change.json()["change"]
+    assert_revert_restores(srv, token, change.json()["change"],
+                           lambda: backend_quads(backend), before)
 
 
 def test_update_with_a_where_clause_is_gated_and_applied_through_the_backend(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyoxigraph as ox
 import requests
 
@@ -44,3 +46,19 @@ def data_quads(server: Server) -> set[ox.Quad]:
     response.raise_for_status()
     return {q for q in ox.parse(response.content, format=ox.RdfFormat.N_QUADS)
             if q.graph_name != HISTORY}
+
+
+def assert_revert_restores(server: Server, token: str, change: str,
+                           quads: Callable[[], set[ox.Quad]], before: set[ox.Quad]) -> str:
+    """Revert ``change``; check the quads are back to ``before`` and the record names it.
+
+    Returns the id of the reverting change.
+    """
+    revert = requests.post(server.url + f"changes/{change}/revert",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert revert.status_code == 200, revert.text
+    assert quads() == before
+    reverting = str(revert.json()["change"])
+    record = requests.get(server.url + f"changes/{reverting}", timeout=10).json()
+    assert record["reverts"] == change
+    return reverting
